@@ -1,0 +1,359 @@
+"""The session and its attendees, planned services and activities.
+
+Row-level rules live in `clean()`; rules that need the whole session (Appointment has
+exactly one client, …) live in `sessions_app.services`, which every write goes through.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from clients.models import (
+    RATIO_VALIDATOR,
+    Client,
+    GroupTemplate,
+    GroupTemplateItem,
+    Region,
+    ServiceAgreementLine,
+    Site,
+    SupportItem,
+)
+from rostering.models import Asset, BaseRoster, RosterPeriod, Worker
+
+
+class SessionType(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    required_qualifications = models.ManyToManyField(
+        "rostering.Qualification", blank=True, related_name="+"
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ServiceType(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Session(models.Model):
+    class WorkType(models.TextChoices):
+        APPOINTMENT = "appointment", "Appointment"
+        GROUP = "group", "Group"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ROSTERED = "rostered", "Rostered"
+        IN_PROGRESS = "in_progress", "In Progress"
+        COMPLETE = "complete", "Complete"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # Home: a base roster, a roster period, or neither (straight on the live schedule).
+    base_roster = models.ForeignKey(
+        BaseRoster, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+    roster_period = models.ForeignKey(
+        RosterPeriod, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+    source_session = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="generated",
+        help_text="The base-roster session this one was generated from.",
+    )
+
+    work_type = models.CharField(max_length=20, choices=WorkType, default=WorkType.APPOINTMENT)
+    billable = models.BooleanField(default=True)
+    session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, related_name="+")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    subject = models.CharField(max_length=255)
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="sessions")
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
+    )
+    group_template = models.ForeignKey(
+        GroupTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ratio = models.CharField(
+        "worker:client ratio", max_length=5, blank=True, validators=[RATIO_VALIDATOR]
+    )
+    status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
+    service_types = models.ManyToManyField(ServiceType, blank=True, related_name="sessions")
+    comments = models.TextField(blank=True)
+    employee_message = models.TextField(blank=True)
+    recurrence = models.TextField(
+        blank=True, help_text="An RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [
+            models.Index(fields=["site", "start"]),
+            models.Index(fields=["base_roster", "start"]),
+            models.Index(fields=["roster_period", "start"]),
+            models.Index(fields=["start", "end"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="session_end_after_start",
+                violation_error_message="A session must end after it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(base_roster__isnull=True) | Q(roster_period__isnull=True),
+                name="session_one_home",
+                violation_error_message=(
+                    "A session belongs to one place: a base roster, a roster period "
+                    "or the live schedule."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def home(self) -> str:
+        if self.base_roster_id:
+            return "base_roster"
+        if self.roster_period_id:
+            return "roster_period"
+        return "live"
+
+    @property
+    def duration(self):
+        return self.end - self.start
+
+    @property
+    def local_start(self):
+        return self.start.astimezone(self.site.tzinfo)
+
+    @property
+    def local_end(self):
+        return self.end.astimezone(self.site.tzinfo)
+
+    @property
+    def local_date(self):
+        return self.local_start.date()
+
+    def clean(self):
+        errors = {}
+        if self.start and self.end and self.end <= self.start:
+            errors["end"] = "End must be after start."
+        if self.base_roster_id and self.roster_period_id:
+            errors["__all__"] = (
+                "A session belongs to one place: a base roster, a roster period "
+                "or the live schedule."
+            )
+        if self.site_id and self.region_id and self.site.region_id != self.region_id:
+            errors["region"] = f"{self.site} is not in the {self.region} region."
+        if self.base_roster_id and self.start:
+            roster = self.base_roster
+            day = self.local_date if self.site_id else self.start.date()
+            if not roster.start_date <= day <= roster.cycle_end_date:
+                errors["start"] = (
+                    "A base-roster session is dated inside the roster's first cycle "
+                    f"({roster.start_date:%d/%m/%Y}–{roster.cycle_end_date:%d/%m/%Y})."
+                )
+        if self.roster_period_id and self.start:
+            period = self.roster_period
+            day = self.local_date if self.site_id else self.start.date()
+            if not period.start_date <= day <= period.end_date:
+                errors["start"] = (
+                    "A roster-period session is dated inside the period "
+                    f"({period.start_date:%d/%m/%Y}–{period.end_date:%d/%m/%Y})."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class SessionClient(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="session_clients")
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="session_links")
+    status = models.CharField(max_length=20, choices=Status, default=Status.SCHEDULED)
+    cancellation_reason = models.CharField(max_length=255, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    short_notice = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["session", "client__last_name"]
+        verbose_name = "session client"
+        constraints = [
+            models.UniqueConstraint(fields=["session", "client"], name="session_client_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.client} in {self.session}"
+
+    def clean(self):
+        if self.session_id and self.client_id:
+            site_ids = {s.pk for s in self.client.sites.all()}
+            if self.session.site_id not in site_ids:
+                raise ValidationError(
+                    {"client": f"{self.client} is not associated with {self.session.site}."},
+                    code="client_not_at_site",
+                )
+        if self.status == self.Status.CANCELLED and not self.cancellation_reason:
+            raise ValidationError({"cancellation_reason": "Give a reason for the cancellation."})
+
+
+class PlannedService(models.Model):
+    """A service planned for one client of the session, from their service agreement.
+
+    Every planned service bills against a line of the client's agreement active on the
+    session date; when it came from a group program, `group_template_item` says which.
+    """
+
+    session_client = models.ForeignKey(
+        SessionClient, on_delete=models.CASCADE, related_name="planned_services"
+    )
+    agreement_line = models.ForeignKey(
+        ServiceAgreementLine, on_delete=models.PROTECT, related_name="planned_services"
+    )
+    group_template_item = models.ForeignKey(
+        GroupTemplateItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    support_item = models.ForeignKey(SupportItem, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(
+        max_digits=8, decimal_places=2, validators=[MinValueValidator(0.01)]
+    )
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["session_client", "support_item__item_number"]
+
+    def __str__(self):
+        return f"{self.support_item.item_number} × {self.quantity}"
+
+    @property
+    def amount(self):
+        return self.quantity * self.unit_price
+
+    def clean(self):
+        if not (self.session_client_id and self.agreement_line_id):
+            return
+        line = self.agreement_line
+        agreement = line.agreement
+        sc = self.session_client
+        if agreement.client_id != sc.client_id:
+            raise ValidationError(
+                {"agreement_line": f"That agreement line is not {sc.client}'s."},
+                code="line_of_other_client",
+            )
+        day = sc.session.local_date
+        if not agreement.is_active_on(day):
+            raise ValidationError(
+                {
+                    "agreement_line": (
+                        f"{sc.client}'s agreement {agreement.start_date:%d/%m/%Y}–"
+                        f"{agreement.end_date:%d/%m/%Y} is not active on {day:%d/%m/%Y}."
+                    )
+                },
+                code="agreement_not_active",
+            )
+        if self.support_item_id and self.support_item_id != line.support_item_id:
+            raise ValidationError(
+                {"support_item": "The support item must be the agreement line's."}
+            )
+        if self.group_template_item_id:
+            item = self.group_template_item
+            if item.support_item_id != line.support_item_id:
+                raise ValidationError(
+                    {"group_template_item": "The group item and agreement line differ."}
+                )
+
+
+class SessionWorker(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="session_workers")
+    worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="session_links")
+
+    class Meta:
+        ordering = ["session", "worker__last_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "worker"], name="session_worker_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.worker} in {self.session}"
+
+
+class SessionAsset(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="session_assets")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="session_links")
+
+    class Meta:
+        ordering = ["session", "asset__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "asset"], name="session_asset_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.asset} in {self.session}"
+
+    def clean(self):
+        if self.session_id and self.asset_id:
+            region_id = self.session.region_id or self.session.site.region_id
+            if self.asset.region_id != region_id:
+                raise ValidationError(
+                    {"asset": f"{self.asset} is not in the session's region."},
+                    code="asset_not_in_region",
+                )
+
+
+class SessionActivity(models.Model):
+    class Kind(models.TextChoices):
+        BREAK = "break", "Break"
+        OVERTIME = "overtime", "Overtime"
+        SLEEPOVER = "sleepover", "Sleepover"
+        TRAVEL = "travel", "Travel"
+        HANDOVER = "handover", "Handover"
+        TRAINING = "training", "Training"
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="activities")
+    kind = models.CharField(max_length=20, choices=Kind)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    paid = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["session", "start"]
+        verbose_name_plural = "session activities"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="activity_end_after_start",
+                violation_error_message="An activity must end after it starts.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+    def clean(self):
+        if not (self.start and self.end):
+            return
+        if self.end <= self.start:
+            raise ValidationError({"end": "An activity must end after it starts."})
+        if self.session_id:
+            s = self.session
+            if self.start < s.start or self.end > s.end:
+                raise ValidationError(
+                    {"start": "An activity must lie inside the session's times."},
+                    code="activity_outside_session",
+                )

@@ -1,0 +1,92 @@
+"""Project-wide pytest setup.
+
+The environment decides what runs:
+
+* Browser tests (``tests/e2e/``, marker ``e2e``) need Chromium at ``/usr/bin/chromium``.
+* The Celery-worker test needs ``CELERY_BROKER_URL`` (Redis).
+* ``DATABASE_URL`` picks the database; unset means SQLite.
+
+On a developer machine a missing piece skips the tests that need it, with the reason.
+Under ``CI=true`` nothing may be skipped for that reason: a missing piece is a failure.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the main thread; Django's ORM refuses to be
+# called from there unless told it is safe (it is: the loop only drives the browser).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+E2E_DIR = Path(__file__).parent / "e2e"
+
+
+def in_ci() -> bool:
+    """True when running under CI (CI=true), where missing services are failures, not skips."""
+    return os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}
+
+
+# --------------------------------------------------------------------------------------------
+# CI guards, markers, browser setup
+# --------------------------------------------------------------------------------------------
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "e2e: browser test (Playwright + Chromium at /usr/bin/chromium)"
+    )
+
+
+def pytest_sessionstart(session):
+    """Under CI the suite must run on PostgreSQL: the database-level guarantees are tested there."""
+    if not in_ci():
+        return
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if not engine.endswith("postgresql"):
+        pytest.exit(
+            "CI=true but the database is not PostgreSQL "
+            f"(ENGINE={engine!r}). Set DATABASE_URL=postgres://… to run the suite in CI.",
+            returncode=3,
+        )
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("e2e") is None or CHROMIUM.exists():
+        return
+    reason = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+    if in_ci():
+        pytest.fail(f"CI=true and {reason}: browser tests must run in CI.", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Use Debian's Chromium (``playwright install`` cannot download browsers here)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Shared fixtures — add project fixtures below this line (factories live in tests/factories/).
+# --------------------------------------------------------------------------------------------

@@ -1,0 +1,45 @@
+# Quick start:  make run   (demo on http://127.0.0.1:8000, SQLite, tasks in-process)
+#               make test  (the whole suite; honours DATABASE_URL, CELERY_BROKER_URL, CI)
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint
+
+help:
+	@echo "make run    demo server on http://127.0.0.1:8000 (SQLite, demo data, tasks in-process)"
+	@echo "make test   the whole test suite (.venv/bin/python -m pytest)"
+	@echo "make lint   ruff check ."
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when pyproject.toml changes.
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+# The demo always uses the embedded defaults: an SQLite file and eager (in-process) tasks.
+run: $(STAMP)
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py migrate --noinput
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py seed_demo
+	@echo ""
+	@echo "Demo logins (username / password):"
+	@echo "  admin       / admin        Administrator (also the Django admin at /admin/)"
+	@echo "  scheduler   / scheduler    Scheduler"
+	@echo "  coordinator / coordinator  Coordinator"
+	@echo ""
+	@echo "Open http://127.0.0.1:8000/  (Ctrl-C to stop)"
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py runserver 127.0.0.1:8000
+
+# Any non-zero pytest exit (failures, errors, 5 = no tests collected) fails the target.
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .

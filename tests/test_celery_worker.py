@@ -95,7 +95,11 @@ def test_ping_round_trips_through_a_real_worker(celery_worker_queue):
     assert value == 42
     assert result.successful()
     assert type(result.backend).__name__ == "RedisBackend"
-    assert f"{result.id}] succeeded" in log.read_text(errors="replace")
+    # The worker logs "succeeded" just after storing the result; give it a moment.
+    deadline = time.monotonic() + 10
+    while f"{result.id}] succeeded" not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, log.read_text(errors="replace")
+        time.sleep(0.1)
     assert proc.poll() is None
 
 

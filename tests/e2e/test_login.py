@@ -1,0 +1,43 @@
+"""A scheduler logs in through the real login page and lands on the dashboard."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+from playwright.sync_api import Page, expect
+
+
+@pytest.fixture
+def scheduler_user(db):
+    # transaction=True tests flush the tables, taking the roles from the data migration with
+    # them, so make sure the group exists.
+    group, _ = Group.objects.get_or_create(name="Scheduler")
+    user = User.objects.create_user(username="scheduler", password="scheduler")
+    user.groups.add(group)
+    return user
+
+
+@pytest.mark.django_db(transaction=True)
+def test_scheduler_logs_in_and_sees_the_dashboard(live_server, page: Page, scheduler_user):
+    page.goto(live_server.url + "/")
+
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
+    page.get_by_label("Username").fill("scheduler")
+    page.get_by_label("Password").fill("scheduler")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    assert page.url == live_server.url + "/"
+    nav = page.get_by_role("navigation", name="Main")
+    for name in ("Base Rosters", "Roster Periods", "Scheduling"):
+        expect(nav.get_by_role("link", name=name, exact=True)).to_be_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_wrong_password_stays_on_the_login_page(live_server, page: Page, scheduler_user):
+    page.goto(live_server.url + "/accounts/login/")
+
+    page.get_by_label("Username").fill("scheduler")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_have_count(0)

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from .models import Client, ServiceAgreementLine, Site
 
@@ -10,8 +10,6 @@ from .models import Client, ServiceAgreementLine, Site
 def clients_for_site(*, site: Site, search: str = "") -> QuerySet[Client]:
     qs = Client.objects.filter(sites=site).exclude(status=Client.Status.INACTIVE)
     if search:
-        from django.db.models import Q
-
         for word in search.split():
             qs = qs.filter(
                 Q(first_name__icontains=word)
@@ -33,3 +31,22 @@ def agreement_lines_active_on(*, clients, day: datetime.date) -> list[ServiceAgr
         .select_related("agreement", "support_item")
         .order_by("agreement__client_id", "support_item__item_number")
     )
+
+
+def agreement_line_usage(*, line_ids, exclude_session_id=None) -> dict:
+    """Quantity already planned on each agreement line, across all sessions."""
+    from django.db.models import Sum
+
+    from sessions_app.models import PlannedService
+
+    qs = PlannedService.objects.filter(agreement_line_id__in=line_ids)
+    if exclude_session_id:
+        qs = qs.exclude(session_client__session_id=exclude_session_id)
+    rows = qs.values("agreement_line_id").annotate(used=Sum("quantity"))
+    return {r["agreement_line_id"]: r["used"] for r in rows}
+
+
+def group_templates_for_site(*, site):
+    from .models import GroupTemplate
+
+    return GroupTemplate.objects.filter(site=site, active=True).order_by("name")

@@ -67,6 +67,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "scheduling.context_processors.nav_section",
             ],
         },
     },
@@ -100,8 +101,12 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Collected static files (production: `collectstatic`); unset in development.
+STATIC_ROOT = env("STATIC_ROOT", default=None)
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves static files straight from the apps and static/ in every mode, so the
+# embedded `make run` needs no collectstatic; production uses the collected manifest.
+WHITENOISE_USE_FINDERS = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -4,11 +4,12 @@ Run with DJANGO_SETTINGS_MODULE=config.settings_production. SECRET_KEY must be s
 """
 
 from .settings import *  # noqa: F401,F403
-from .settings import env
+from .settings import BASE_DIR, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 DEMO_LOGINS_ALLOWED = False
+STATIC_ROOT = env("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

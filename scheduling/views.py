@@ -1,5 +1,45 @@
+from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
+
+from clients.models import Region, Site
+from rostering.selectors import base_roster_list, roster_period_list
+
+from . import selectors
 
 
 def dashboard(request):
-    return render(request, "scheduling/dashboard.html", {})
+    today = timezone.localdate()
+    week_start, _, _ = selectors.week_bounds(today)
+    context = {
+        "stats": selectors.dashboard_stats(today=today),
+        "base_rosters": base_roster_list().filter(active=True)[:8],
+        "periods": roster_period_list()[:6],
+        "roles": [g.name for g in request.user.groups.all()],
+        "week_start": week_start,
+    }
+    return render(request, "scheduling/dashboard.html", context)
+
+
+def live(request):
+    """The live schedule: sessions of published periods and those made on it, by week."""
+    try:
+        day = timezone.datetime.fromisoformat(request.GET.get("week", "")).date()
+    except ValueError:
+        day = timezone.localdate()
+    monday, start, end = selectors.week_bounds(day)
+    site = Site.objects.filter(pk=request.GET.get("site") or None).first()
+    region = Region.objects.filter(pk=request.GET.get("region") or None).first()
+    sessions = selectors.live_schedule(start=start, end=end, site=site, region=region)
+    page = Paginator(sessions, 50).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "monday": monday,
+        "prev_week": monday - timezone.timedelta(days=7),
+        "next_week": monday + timezone.timedelta(days=7),
+        "sites": Site.objects.filter(active=True).select_related("region"),
+        "regions": Region.objects.all(),
+        "site": site,
+        "region": region,
+    }
+    return render(request, "scheduling/live.html", context)

@@ -1,0 +1,37 @@
+"""Reads of rosters, workers and assets."""
+
+import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from .models import Asset, BaseRoster, RosterPeriod, Worker, WorkerQualification
+
+
+def base_roster_list() -> QuerySet[BaseRoster]:
+    return BaseRoster.objects.select_related("site").annotate(
+        session_count=Count("sessions")
+    ).order_by("-active", "name")
+
+
+def roster_period_list() -> QuerySet[RosterPeriod]:
+    return RosterPeriod.objects.select_related("base_roster").annotate(
+        session_count=Count("sessions")
+    ).order_by("-start_date", "base_roster__name")
+
+
+def assets_for_region(*, region_id) -> QuerySet[Asset]:
+    return Asset.objects.filter(region_id=region_id, active=True).order_by("kind", "name")
+
+
+def workers_active_on(*, day: datetime.date, search: str = "", region_id=None) -> QuerySet[Worker]:
+    qs = Worker.objects.filter(Q(active_to__isnull=True) | Q(active_to__gte=day), active_from__lte=day)
+    if region_id:
+        qs = qs.filter(regions=region_id)
+    for word in search.split():
+        qs = qs.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    return qs.prefetch_related(
+        Prefetch(
+            "qualifications",
+            queryset=WorkerQualification.objects.select_related("qualification"),
+        )
+    ).order_by("last_name", "first_name").distinct()

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "rostering"
+
+urlpatterns = [
+    path("base-rosters/", views.base_roster_list, name="base_roster_list"),
+    path("base-rosters/new/", views.base_roster_create, name="base_roster_create"),
+    path("base-rosters/<int:pk>/", views.base_roster_detail, name="base_roster_detail"),
+    path("roster-periods/", views.roster_period_list, name="roster_period_list"),
+    path("roster-periods/new/", views.roster_period_create, name="roster_period_create"),
+    path("roster-periods/<int:pk>/", views.roster_period_detail, name="roster_period_detail"),
+]

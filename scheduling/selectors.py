@@ -1,0 +1,50 @@
+"""Reads for the dashboard and the live schedule."""
+
+import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from rostering.models import BaseRoster, RosterPeriod
+from sessions_app.models import Session
+from sessions_app.selectors import session_grid_queryset
+
+
+def live_sessions():
+    """Every session on the live schedule: those of published periods and those made there."""
+    return Session.objects.filter(
+        Q(roster_period__status=RosterPeriod.Status.PUBLISHED)
+        | Q(roster_period__isnull=True, base_roster__isnull=True)
+    )
+
+
+def live_schedule(*, start: datetime.datetime, end: datetime.datetime, site=None, region=None):
+    qs = session_grid_queryset().filter(
+        Q(roster_period__status=RosterPeriod.Status.PUBLISHED)
+        | Q(roster_period__isnull=True, base_roster__isnull=True),
+        start__lt=end,
+        end__gt=start,
+    )
+    if site is not None:
+        qs = qs.filter(site=site)
+    if region is not None:
+        qs = qs.filter(site__region=region)
+    return qs.order_by("start", "id")
+
+
+def week_bounds(day: datetime.date):
+    monday = day - datetime.timedelta(days=day.weekday())
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
+    return monday, start, start + datetime.timedelta(days=7)
+
+
+def dashboard_stats(*, today: datetime.date) -> dict:
+    _, start, end = week_bounds(today)
+    week = live_sessions().filter(start__lt=end, end__gt=start)
+    return {
+        "base_rosters": BaseRoster.objects.filter(active=True).count(),
+        "draft_periods": RosterPeriod.objects.filter(status=RosterPeriod.Status.DRAFT).count(),
+        "live_this_week": week.count(),
+        "unstaffed_this_week": week.filter(session_workers__isnull=True).count(),
+    }

@@ -1,0 +1,151 @@
+"""Reads of sessions: what the grids, the form and conflict hints need, in constant queries."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Session, SessionClient, SessionWorker
+
+
+def session_grid_queryset() -> QuerySet[Session]:
+    """Sessions with everything a grid chip shows, in a fixed number of queries."""
+    return Session.objects.select_related("site", "session_type").prefetch_related(
+        Prefetch(
+            "session_clients",
+            queryset=SessionClient.objects.select_related("client").order_by("client__last_name"),
+        ),
+        Prefetch(
+            "session_workers",
+            queryset=SessionWorker.objects.select_related("worker").order_by("worker__last_name"),
+        ),
+    )
+
+
+def sessions_for_base_roster(*, base_roster, site=None) -> QuerySet[Session]:
+    qs = session_grid_queryset().filter(base_roster=base_roster)
+    if site is not None:
+        qs = qs.filter(site=site)
+    return qs.order_by("start", "id")
+
+
+def sessions_for_roster_period(*, roster_period, site=None) -> QuerySet[Session]:
+    qs = session_grid_queryset().filter(roster_period=roster_period)
+    if site is not None:
+        qs = qs.filter(site=site)
+    return qs.order_by("start", "id")
+
+
+def session_detail(*, pk) -> Session:
+    return (
+        Session.objects.select_related(
+            "site__region", "region", "session_type", "base_roster", "roster_period",
+            "group_template",
+        )
+        .prefetch_related(
+            Prefetch(
+                "session_clients",
+                queryset=SessionClient.objects.select_related("client").prefetch_related(
+                    "planned_services__agreement_line__support_item",
+                    "planned_services__agreement_line__agreement",
+                ),
+            ),
+            "session_workers__worker",
+            "session_assets__asset",
+            "activities",
+            "service_types",
+        )
+        .get(pk=pk)
+    )
+
+
+@dataclass
+class GridDay:
+    date: datetime.date
+    sessions: list = field(default_factory=list)
+
+
+@dataclass
+class GridWeek:
+    number: int
+    days: list[GridDay]
+
+
+def build_week_grid(*, start_date: datetime.date, num_days: int, sessions) -> list[GridWeek]:
+    """Place sessions on rows of seven consecutive days from start_date, by local start."""
+    days = [GridDay(start_date + datetime.timedelta(days=i)) for i in range(num_days)]
+    by_date = {d.date: d for d in days}
+    for session in sessions:
+        day = by_date.get(session.local_start.date())
+        if day is not None:
+            day.sessions.append(session)
+    for day in days:
+        day.sessions.sort(key=lambda s: (s.local_start.time(), s.pk))
+    return [
+        GridWeek(number=i // 7 + 1, days=days[i : i + 7]) for i in range(0, num_days, 7)
+    ]
+
+
+@dataclass
+class Conflict:
+    kind: str  # "worker", "client" or "asset"
+    name: str
+    session: Session
+
+
+def session_conflicts(
+    *,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    base_roster_id=None,
+    roster_period_id=None,
+    worker_ids=(),
+    client_ids=(),
+    asset_ids=(),
+    exclude_session_id=None,
+) -> list[Conflict]:
+    """People and assets already in an overlapping session of the same place.
+
+    On a base roster that is the same weekday and time in the cycle (its sessions carry
+    first-cycle dates); on a roster period the same dates; otherwise the live schedule.
+    Back-to-back sessions (one ends as the next starts) do not clash.
+    """
+    from django.db.models import Q
+
+    from rostering.models import RosterPeriod
+
+    others = Session.objects.filter(start__lt=end, end__gt=start).exclude(
+        status=Session.Status.CANCELLED
+    )
+    if base_roster_id:
+        others = others.filter(base_roster_id=base_roster_id)
+    elif roster_period_id:
+        others = others.filter(roster_period_id=roster_period_id)
+    else:
+        others = others.filter(
+            Q(roster_period__status=RosterPeriod.Status.PUBLISHED)
+            | Q(roster_period__isnull=True, base_roster__isnull=True)
+        )
+    if exclude_session_id:
+        others = others.exclude(pk=exclude_session_id)
+    found: list[Conflict] = []
+    if worker_ids:
+        for link in SessionWorker.objects.filter(
+            session__in=others, worker_id__in=worker_ids
+        ).select_related("worker", "session__site"):
+            found.append(Conflict("worker", str(link.worker), link.session))
+    if client_ids:
+        for link in SessionClient.objects.filter(
+            session__in=others, client_id__in=client_ids, status=SessionClient.Status.SCHEDULED
+        ).select_related("client", "session__site"):
+            found.append(Conflict("client", str(link.client), link.session))
+    if asset_ids:
+        from .models import SessionAsset
+
+        for link in SessionAsset.objects.filter(
+            session__in=others, asset_id__in=asset_ids
+        ).select_related("asset", "session__site"):
+            found.append(Conflict("asset", str(link.asset), link.session))
+    return found

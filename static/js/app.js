@@ -1,0 +1,27 @@
+// Small helpers for htmx-driven pages. No framework.
+(function () {
+  "use strict";
+  const modal = () => document.getElementById("modal");
+
+  // Content swapped into the modal opens it; a response header closes it.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    const m = modal();
+    if (m && evt.detail.target && evt.detail.target.id === "modal-body" && !m.open) {
+      m.showModal();
+      const first = m.querySelector("[autofocus], input:not([type=hidden]), select, textarea");
+      if (first) first.focus();
+    }
+  });
+  document.addEventListener("closeModal", function () {
+    const m = modal();
+    if (m && m.open) m.close();
+  });
+  document.addEventListener("click", function (evt) {
+    const btn = evt.target.closest("[data-close-modal]");
+    if (btn) {
+      evt.preventDefault();
+      const m = modal();
+      if (m) m.close();
+    }
+  });
+})();

@@ -1,0 +1,269 @@
+"""The session form over HTTP: partials, 422s with messages, server-side re-checks."""
+
+import datetime
+import json
+import zoneinfo
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from sessions_app.models import PlannedService, Session
+from tests.factories import (
+    PlannedServiceFactory,
+    SessionFactory,
+    SessionWorkerFactory,
+)
+
+from tests.sessions_app.conftest import form_data
+
+pytestmark = pytest.mark.django_db
+SYD = zoneinfo.ZoneInfo("Australia/Sydney")
+NEW = reverse("sessions_app:create")
+
+
+def test_the_form_opens_as_a_partial_for_htmx_and_a_page_without(scheduler_client, world):
+    url = f"{NEW}?base_roster={world['roster'].pk}&date=2026-11-04"
+    page = scheduler_client.get(url)
+    assert page.status_code == 200
+    assert b"<html" in page.content and b"Roster Session" in page.content
+    partial = scheduler_client.get(url, headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    assert b"<html" not in partial.content
+    html = partial.content.decode()
+    for label in ["Work type", "Billable", "Session type", "Start", "End", "Subject", "Site",
+                  "Region", "Assets", "Clients", "Workers", "Planned services",
+                  "Session activities", "Service types", "Comments", "Employee message"]:
+        assert f">{label}<" in html, label
+    assert 'value="2026-11-04T09:00"' in html
+
+
+def test_site_choice_filters_clients(scheduler_client, world):
+    url = reverse("sessions_app:client_options")
+    r = scheduler_client.get(url, {"site": world["parra"].pk, "client_q": "a"})
+    html = r.content.decode()
+    assert "Ada Lovelace" in html and "Bea Arthur" in html
+    assert "Cal Northern" not in html
+    r = scheduler_client.get(url, {"site": world["chermside"].pk, "client_q": "a"})
+    assert "Cal Northern" in r.content.decode()
+    assert "Ada Lovelace" not in r.content.decode()
+
+
+def test_type_ahead_excludes_chosen_clients_and_matches_words(scheduler_client, world):
+    url = reverse("sessions_app:client_options")
+    r = scheduler_client.get(
+        url, {"site": world["parra"].pk, "client_q": "lovel", "clients": [world["bea"].pk]}
+    )
+    assert "Ada Lovelace" in r.content.decode()
+    r = scheduler_client.get(
+        url, {"site": world["parra"].pk, "client_q": "ada", "clients": [world["ada"].pk]}
+    )
+    assert "Ada Lovelace" not in r.content.decode()
+
+
+def test_region_choice_filters_assets(scheduler_client, world):
+    url = reverse("sessions_app:asset_options")
+    west = scheduler_client.get(url, {"region": world["west"].pk}).content.decode()
+    assert "Shower chair West" in west and "Minibus North" not in west
+    north = scheduler_client.get(url, {"region": world["north"].pk}).content.decode()
+    assert "Minibus North" in north and "Shower chair West" not in north
+    # No region chosen: the site's region.
+    by_site = scheduler_client.get(url, {"site": world["chermside"].pk}).content.decode()
+    assert "Minibus North" in by_site
+
+
+def test_changing_the_site_keeps_what_was_typed_and_flags_ineligible_clients(
+    scheduler_client, world
+):
+    data = form_data(world, _action="refresh", site=world["chermside"].pk,
+                     subject="My own subject")
+    r = scheduler_client.post(NEW, data, headers={"HX-Request": "true",
+                                                  "HX-Trigger-Name": "site"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'value="My own subject"' in html
+    assert "Ada Lovelace" in html  # kept, not dropped …
+    assert "Not at Chermside Hub" in html  # … but flagged
+    assert "Minibus North" in html and "Not in this region" in html  # chair flagged
+    assert Session.objects.count() == 0
+
+
+def test_save_creates_the_session_on_the_base_roster_and_tells_the_grid(
+    scheduler_client, world
+):
+    r = scheduler_client.post(NEW, form_data(world), headers={"HX-Request": "true"})
+    assert r.status_code == 200, r.content.decode()[:2000]
+    trigger = json.loads(r["HX-Trigger"])
+    session = Session.objects.get()
+    assert trigger["sessionSaved"]["id"] == session.pk and trigger["closeModal"]
+    assert session.base_roster == world["roster"]
+    assert session.start == datetime.datetime(2026, 11, 3, 9, tzinfo=SYD)
+    assert session.region == world["west"]
+    assert session.subject == "Parramatta Day Centre · Personal Care · Ada Lovelace"
+    ps = PlannedService.objects.get()
+    assert ps.agreement_line == world["ada_line"] and ps.quantity == Decimal("2")
+    assert session.activities.get().paid is False
+    assert session.employee_message == "Ring the bell twice."
+
+
+def test_save_without_javascript_redirects_to_the_grid(scheduler_client, world):
+    r = scheduler_client.post(NEW, form_data(world))
+    assert r.status_code == 302
+    assert r["Location"] == reverse("rostering:base_roster_detail", args=[world["roster"].pk])
+
+
+def test_errors_come_back_422_beside_the_field_with_every_value_kept(scheduler_client, world):
+    data = form_data(world, end="2026-11-03T08:00", subject="Keep me")
+    r = scheduler_client.post(NEW, data, headers={"HX-Request": "true"})
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert "End must be after start." in html
+    assert 'value="Keep me"' in html and "Ada Lovelace" in html and "Wendy Worker" in html
+    assert "Bring the blue folder." in html
+    assert Session.objects.count() == 0
+
+
+def test_a_client_of_another_site_posted_directly_is_refused(scheduler_client, world):
+    data = form_data(world, clients=[world["cal"].pk], ps=[])
+    r = scheduler_client.post(NEW, data)
+    assert r.status_code == 422
+    assert "Cal Northern is not associated with Parramatta Day Centre." in r.content.decode()
+    assert Session.objects.count() == 0
+
+
+def test_another_clients_agreement_line_posted_directly_is_refused(scheduler_client, world):
+    data = form_data(world, ps=[f"{world['ada'].pk}:{world['cal_line'].pk}"])
+    r = scheduler_client.post(NEW, data)
+    assert r.status_code == 422
+    assert "not from that client&#x27;s agreement" in r.content.decode()
+    assert Session.objects.count() == 0
+
+
+def test_an_asset_of_another_region_posted_directly_is_refused(scheduler_client, world):
+    r = scheduler_client.post(NEW, form_data(world, assets=[world["bus"].pk]))
+    assert r.status_code == 422
+    assert "Minibus North is not in the session&#x27;s region." in r.content.decode()
+    assert Session.objects.count() == 0
+
+
+def test_an_appointment_with_two_clients_is_refused(scheduler_client, world):
+    r = scheduler_client.post(NEW, form_data(world, clients=[world["ada"].pk, world["bea"].pk]))
+    assert r.status_code == 422
+    assert "An Appointment has exactly one client." in r.content.decode()
+
+
+def test_a_group_session_with_two_clients_and_a_service_each(scheduler_client, world):
+    data = form_data(
+        world,
+        work_type="group",
+        ratio="1:2",
+        clients=[world["ada"].pk, world["bea"].pk],
+        ps=[f"{world['ada'].pk}:{world['ada_line'].pk}",
+            f"{world['bea'].pk}:{world['bea_line'].pk}"],
+        **{f"ps_qty_{world['bea'].pk}_{world['bea_line'].pk}": "2"},
+    )
+    r = scheduler_client.post(NEW, data)
+    assert r.status_code == 302
+    session = Session.objects.get()
+    assert session.work_type == "group"
+    assert PlannedService.objects.filter(session_client__session=session).count() == 2
+
+
+def test_a_time_skipped_by_daylight_saving_is_refused(scheduler_client, world):
+    roster = world["roster"]
+    roster.start_date = datetime.date(2026, 9, 28)
+    roster.save()
+    data = form_data(world, start="2026-10-04T02:30", end="2026-10-04T04:00",
+                     **{"act-TOTAL_FORMS": "0"}, ps=[])
+    r = scheduler_client.post(NEW, data)
+    assert r.status_code == 422
+    assert "02:30 does not exist on 04/10/2026 in Australia/Sydney" in r.content.decode()
+
+
+def test_a_budget_overrun_is_warned_before_saving(scheduler_client, world):
+    line = world["ada_line"]
+    line.budget_quantity = Decimal("1")
+    line.save()
+    r = scheduler_client.post(NEW, form_data(world))
+    assert r.status_code == 422
+    assert "only 1.00 hours remain in the budget" in r.content.decode()
+    assert Session.objects.count() == 0
+    r = scheduler_client.post(NEW, form_data(world, accept_budget_overrun="on"))
+    assert r.status_code == 302
+    assert Session.objects.count() == 1
+
+
+def test_conflict_hints_link_the_other_session_and_back_to_back_does_not_clash(
+    scheduler_client, world
+):
+    other = SessionFactory(
+        base_roster=world["roster"], site=world["parra"], subject="Morning shower",
+        start=datetime.datetime(2026, 11, 3, 10, tzinfo=SYD),
+        end=datetime.datetime(2026, 11, 3, 12, tzinfo=SYD),
+    )
+    SessionWorkerFactory(session=other, worker=world["wendy"])
+    r = scheduler_client.post(NEW, form_data(world, _action="refresh"))
+    html = r.content.decode()
+    assert "Possible conflicts" in html and "Morning shower" in html
+    assert reverse("sessions_app:edit", args=[other.pk]) in html
+    r = scheduler_client.post(
+        NEW, form_data(world, _action="refresh", start="2026-11-03T08:00",
+                       end="2026-11-03T10:00", **{"act-0-kind": ""})
+    )
+    assert "Possible conflicts" not in r.content.decode()
+
+
+def test_adding_a_client_from_the_type_ahead_ticks_a_single_agreement_line(
+    scheduler_client, world
+):
+    data = form_data(world, _action=f"add_client:{world['ada'].pk}", clients=[], ps=[])
+    r = scheduler_client.post(NEW, data, headers={"HX-Request": "true"})
+    html = r.content.decode()
+    assert f'name="clients" value="{world["ada"].pk}"' in html
+    assert f'value="{world["ada"].pk}:{world["ada_line"].pk}"' in html
+    assert "checked" in html.split(f'value="{world["ada"].pk}:{world["ada_line"].pk}"')[1][:120]
+
+
+def test_editing_opens_the_saved_values_and_saves_changes(scheduler_client, world):
+    scheduler_client.post(NEW, form_data(world))
+    session = Session.objects.get()
+    url = reverse("sessions_app:edit", args=[session.pk])
+    html = scheduler_client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "Edit session" in html and 'value="2026-11-03T09:00"' in html
+    assert "Ada Lovelace" in html
+    r = scheduler_client.post(url, form_data(world, end="2026-11-03T12:00",
+                                             subject="Longer visit"))
+    assert r.status_code == 302
+    session.refresh_from_db()
+    assert session.subject == "Longer visit"
+    assert session.end == datetime.datetime(2026, 11, 3, 12, tzinfo=SYD)
+    assert Session.objects.count() == 1
+
+
+def test_a_session_on_a_roster_period_belongs_to_that_period(scheduler_client, world):
+    data = form_data(world, start="2026-11-17T09:00", end="2026-11-17T11:00",
+                     **{"act-TOTAL_FORMS": "0"})
+    del data["base_roster"]
+    data["roster_period"] = world["period"].pk
+    r = scheduler_client.post(NEW, data)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    session = Session.objects.get()
+    assert session.roster_period == world["period"] and session.base_roster is None
+
+
+def test_a_coordinator_cannot_create_sessions(client, django_user_model, world):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("cora", password="x-cora-12345")
+    user.groups.add(Group.objects.get(name="Coordinator"))
+    client.force_login(user)
+    assert client.post(NEW, form_data(world)).status_code == 403
+
+
+def test_planned_service_budget_left_counts_other_sessions(scheduler_client, world):
+    PlannedServiceFactory(
+        session_client__client=world["ada"], agreement_line=world["ada_line"],
+        quantity=Decimal("5"),
+    )
+    r = scheduler_client.post(NEW, form_data(world, _action="refresh"))
+    assert "195 hours" in r.content.decode()

@@ -4,29 +4,14 @@ from django.db import migrations
 def create_roles(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
-    from scheduling.roles import DOMAIN_APPS, ROLES
+    from scheduling.roles import sync_roles
 
     for app_config in apps.get_app_configs():
         app_config.models_module = True
         create_permissions(app_config, verbosity=0, apps=apps)
         app_config.models_module = None
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    perms = list(
-        Permission.objects.filter(content_type__app_label__in=DOMAIN_APPS).select_related(
-            "content_type"
-        )
-    )
-    for name, rules in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        chosen = []
-        for perm in perms:
-            action, _, model = perm.codename.partition("_")
-            allowed = rules.get(action, ())
-            if allowed == "*" or model in allowed:
-                chosen.append(perm)
-        group.permissions.set(chosen)
+    sync_roles(apps)
 
 
 def remove_roles(apps, schema_editor):

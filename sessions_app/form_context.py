@@ -56,6 +56,11 @@ class LineChoice:
     remaining: Decimal
     over_budget: bool
     gti: str = ""
+    auto: str = ""
+
+    @property
+    def auto_name(self):
+        return f"ps_auto_{self.client_id}_{self.line.pk}"
 
     @property
     def key(self):
@@ -177,10 +182,14 @@ def build_form_context(
         for ln in (x for x in lines if x.agreement.client_id == c.pk):
             key = f"{c.pk}:{ln.pk}"
             qty_name = f"ps_qty_{c.pk}_{ln.pk}"
-            qty = (
-                form.data.get(qty_name) if form.is_bound and form.data.get(qty_name)
-                else initial_qty.get(key) or default_quantity(ln, hours)
-            )
+            auto = default_quantity(ln, hours)
+            posted = form.data.get(qty_name) if form.is_bound else None
+            if posted and posted != form.data.get(f"ps_auto_{c.pk}_{ln.pk}"):
+                qty = posted  # the scheduler typed it: keep it
+            elif posted is None and key in initial_qty:
+                qty = initial_qty[key]  # a saved session's quantity
+            else:
+                qty = auto  # follows the session length
             remaining = ln.budget_quantity - (usage.get(ln.pk) or Decimal(0))
             q = parse_quantity(qty)
             over = bool(key in checked and q is not None and q > remaining)
@@ -190,7 +199,9 @@ def build_form_context(
                     f"{ln.support_item.get_unit_display().lower()}s remain in the budget."
                 )
             gti = form.data.get(f"ps_gti_{c.pk}_{ln.pk}", "") if form.is_bound else ""
-            cc.lines.append(LineChoice(c.pk, ln, key in checked, str(qty), remaining, over, gti))
+            cc.lines.append(
+                LineChoice(c.pk, ln, key in checked, str(qty), remaining, over, gti, auto)
+            )
         clients.append(cc)
 
     # Workers: chosen ones with qualification, availability and activity hints.

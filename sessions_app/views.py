@@ -27,7 +27,17 @@ from .services import ActivitySpec, ClientSpec, PlannedServiceSpec
 
 ERROR_FIELDS_SHOWN_IN_SECTIONS = ("planned_services", "activities", "__all__")
 # Changing one of these re-renders the form with fresh choices, keeping what was typed.
-REFRESH_ON_CHANGE = ("work_type", "session_type", "start", "end", "site", "region")
+# Changing one of these re-renders only the parts of the form that depend on it, so
+# nothing the scheduler types meanwhile elsewhere is overwritten.
+REFRESH_ON_CHANGE = {
+    "work_type": "#group-fields,#client-help",
+    "session_type": "#field-subject,#worker-list",
+    "start": "#worker-list,#planned-services,#conflicts-box",
+    "end": "#worker-list,#planned-services,#conflicts-box",
+    "site": "#field-subject,#field-region,#asset-choices,#client-list,#client-help,"
+    "#group-fields,#conflicts-box",
+    "region": "#field-region,#asset-choices",
+}
 
 
 # --- where a session lives -------------------------------------------------------------
@@ -216,9 +226,15 @@ def _activities(formset, tz, errors: list[str]):
 
 def _render(request, form, formset, ctx, *, session, base_roster, roster_period, status=200,
             section_errors=None, show_errors=True):
-    for name in REFRESH_ON_CHANGE:
+    for name, sections in REFRESH_ON_CHANGE.items():
         form.fields[name].widget.attrs.update(
-            {"hx-post": request.path, "hx-trigger": "change", "hx-vals": '{"_action": "refresh"}'}
+            {
+                "hx-post": request.path,
+                "hx-trigger": "change",
+                "hx-vals": '{"_action": "refresh"}',
+                "hx-swap": "none",
+                "hx-select-oob": sections,
+            }
         )
     context = {
         "show_errors": show_errors and form.is_bound,

@@ -1,0 +1,521 @@
+"""Admin for sessions, their attendees, planned services and activities.
+
+Times: the session form is shown and read in the site's time zone (wall-clock time at the
+site), like everywhere else in the product; the changelist shows each session's local times.
+
+Django has no nested inlines, so planned services (which hang off a session's client) are
+edited on the session client's own page (reached by the inline's change link) or in the
+Planned services admin; the session page shows them read-only per client.
+"""
+
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from clients.admin import ChangelistPrefetchMixin, ChoiceSelectRelatedMixin
+
+from .models import (
+    PlannedService,
+    ServiceType,
+    Session,
+    SessionActivity,
+    SessionAsset,
+    SessionClient,
+    SessionType,
+    SessionWorker,
+)
+
+HOME_LABELS = {
+    "base_roster": "Base roster",
+    "roster_period": "Roster period",
+    "live": "Live schedule",
+}
+
+
+def _planned_services_qs():
+    return PlannedService.objects.select_related("support_item").order_by(
+        "support_item__item_number"
+    )
+
+
+def _summarise_planned_services(session_client):
+    """One line per planned service, from the prefetched `planned_services`."""
+    services = list(session_client.planned_services.all())
+    if not services:
+        return "—"
+    return format_html_join(
+        mark_safe("<br>"),
+        "{} × {} @ {}",
+        (
+            (ps.support_item.item_number, f"{ps.quantity.normalize():f}", ps.unit_price)
+            for ps in services
+        ),
+    )
+
+
+def _local(dt, site):
+    return f"{dt.astimezone(site.tzinfo):%a %d/%m/%Y %H:%M %Z}"
+
+
+class ClientStatusFilter(admin.ChoicesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "client status"
+
+
+class SessionStatusFilter(admin.ChoicesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "session status"
+
+
+@admin.register(SessionType)
+class SessionTypeAdmin(ChangelistPrefetchMixin, admin.ModelAdmin):
+    list_display = ["name", "qualification_names", "active"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    ordering = ["name"]
+    filter_horizontal = ["required_qualifications"]
+    changelist_prefetch = ["required_qualifications"]
+
+    @admin.display(description="Required qualifications")
+    def qualification_names(self, obj):
+        return ", ".join(q.name for q in obj.required_qualifications.all()) or "—"
+
+
+@admin.register(ServiceType)
+class ServiceTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "active"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    ordering = ["name"]
+
+
+class HomeFilter(admin.SimpleListFilter):
+    title = "home"
+    parameter_name = "home"
+
+    def lookups(self, request, model_admin):
+        return list(HOME_LABELS.items())
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "base_roster":
+            return queryset.filter(base_roster__isnull=False)
+        if value == "roster_period":
+            return queryset.filter(roster_period__isnull=False)
+        if value == "live":
+            return queryset.filter(base_roster__isnull=True, roster_period__isnull=True)
+        return queryset
+
+
+class SessionClientInline(admin.TabularInline):
+    model = SessionClient
+    fields = [
+        "client",
+        "status",
+        "cancellation_reason",
+        "short_notice",
+        "planned_services_summary",
+    ]
+    readonly_fields = ["planned_services_summary"]
+    autocomplete_fields = ["client"]
+    extra = 0
+    show_change_link = True
+    verbose_name = "client"
+    verbose_name_plural = "Clients"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("client", "session")
+            .prefetch_related(Prefetch("planned_services", queryset=_planned_services_qs()))
+        )
+
+    @admin.display(description="Planned services")
+    def planned_services_summary(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return _summarise_planned_services(obj)
+
+
+class SessionWorkerInline(admin.TabularInline):
+    model = SessionWorker
+    fields = ["worker"]
+    autocomplete_fields = ["worker"]
+    extra = 0
+    verbose_name = "worker"
+    verbose_name_plural = "Workers"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("worker", "session")
+
+
+class SessionAssetInline(admin.TabularInline):
+    model = SessionAsset
+    fields = ["asset"]
+    autocomplete_fields = ["asset"]
+    extra = 0
+    verbose_name = "asset"
+    verbose_name_plural = "Assets"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("asset", "session")
+
+
+class SessionActivityInline(admin.TabularInline):
+    model = SessionActivity
+    fields = ["kind", "start", "end", "paid"]
+    extra = 0
+    verbose_name = "session activity"
+    verbose_name_plural = "Session activities"
+
+
+class SiteTimeZoneMixin:
+    """Show and read date-times on the change form in the site's time zone.
+
+    The site comes from the posted form (`tz_post_field`, then `tz_post_lookup` on its model)
+    or else from the saved object (`tz_object_lookup`).
+    """
+
+    tz_post_field = "site"
+    tz_post_lookup = "time_zone"
+    tz_object_lookup = "site__time_zone"
+
+    def _site_tz(self, request, object_id):
+        name = None
+        posted = request.POST.get(self.tz_post_field) if request.method == "POST" else None
+        if posted:
+            related = self.model._meta.get_field(self.tz_post_field).related_model
+            name = (
+                related._default_manager.filter(pk=posted)
+                .values_list(self.tz_post_lookup, flat=True)
+                .first()
+            )
+        if not name and object_id:
+            name = (
+                self.model._default_manager.filter(pk=object_id)
+                .values_list(self.tz_object_lookup, flat=True)
+                .first()
+            )
+        return zoneinfo.ZoneInfo(name) if name else None
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            tz = self._site_tz(request, object_id)
+        except (ValueError, TypeError, zoneinfo.ZoneInfoNotFoundError):
+            tz = None
+        if tz is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with timezone.override(tz):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            # Template responses render lazily: render while the site's zone is active.
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        return response
+
+
+@admin.register(Session)
+class SessionAdmin(SiteTimeZoneMixin, admin.ModelAdmin):
+    list_display = [
+        "subject",
+        "local_start_display",
+        "local_end_display",
+        "site",
+        "work_type",
+        "session_type",
+        "billable",
+        "status",
+        "home_display",
+    ]
+    list_filter = [
+        "status",
+        "work_type",
+        "billable",
+        "site__region",
+        "site",
+        "session_type",
+        HomeFilter,
+    ]
+    search_fields = ["subject", "site__name"]
+    ordering = ["-start"]
+    date_hierarchy = "start"
+    list_select_related = ["site", "session_type", "base_roster", "roster_period__base_roster"]
+    autocomplete_fields = [
+        "site",
+        "base_roster",
+        "roster_period",
+        "source_session",
+        "group_template",
+    ]
+    filter_horizontal = ["service_types"]
+    readonly_fields = ["home_display", "local_times", "created_at", "updated_at"]
+    show_full_result_count = False
+    list_per_page = 50
+    save_on_top = True
+    inlines = [SessionClientInline, SessionWorkerInline, SessionAssetInline, SessionActivityInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("work_type", "billable"),
+                    "session_type",
+                    ("start", "end"),
+                    "local_times",
+                    "subject",
+                    ("site", "region"),
+                    "status",
+                ],
+                "description": (
+                    "Start and end are wall-clock times at the session's site "
+                    f"(new sessions: {settings.TIME_ZONE} until a site is saved)."
+                ),
+            },
+        ),
+        ("Group", {"fields": ["group_template", "ratio"], "classes": ["collapse"]}),
+        (
+            "Home",
+            {
+                "fields": ["home_display", "base_roster", "roster_period", "source_session"],
+                "description": "Base roster, roster period, or neither for the live schedule.",
+            },
+        ),
+        (
+            "Details",
+            {"fields": ["service_types", "comments", "employee_message", "recurrence"]},
+        ),
+        ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        # A select_related here makes the changelist skip list_select_related: keep them one.
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    @admin.display(description="Start", ordering="start")
+    def local_start_display(self, obj):
+        return f"{obj.local_start:%a %d/%m/%Y %H:%M %Z}"
+
+    @admin.display(description="End", ordering="end")
+    def local_end_display(self, obj):
+        end = obj.local_end
+        if end.date() == obj.local_start.date():
+            return f"{end:%H:%M}"
+        return f"{end:%a %d/%m %H:%M}"
+
+    @admin.display(description="Local times at the site")
+    def local_times(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        return (
+            f"{obj.local_start:%a %d/%m/%Y %H:%M} – {obj.local_end:%a %d/%m/%Y %H:%M} "
+            f"({obj.site.time_zone})"
+        )
+
+    @admin.display(description="Home")
+    def home_display(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        if obj.base_roster_id:
+            return f"Base roster: {obj.base_roster}"
+        if obj.roster_period_id:
+            return f"Roster period: {obj.roster_period}"
+        return HOME_LABELS["live"]
+
+
+class PlannedServiceInline(ChoiceSelectRelatedMixin, admin.TabularInline):
+    model = PlannedService
+    fields = [
+        "agreement_line",
+        "support_item",
+        "group_template_item",
+        "quantity",
+        "unit_price",
+    ]
+    autocomplete_fields = ["agreement_line", "support_item", "group_template_item"]
+    fk_select_related = {
+        "agreement_line": ("support_item",),
+        "group_template_item": ("template", "support_item"),
+    }
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("support_item")
+
+
+@admin.register(SessionClient)
+class SessionClientAdmin(
+    ChangelistPrefetchMixin, ChoiceSelectRelatedMixin, SiteTimeZoneMixin, admin.ModelAdmin
+):
+    list_display = [
+        "client",
+        "session",
+        "session_start",
+        "status",
+        "short_notice",
+        "planned_services_summary",
+    ]
+    list_filter = ["status", "short_notice", "session__site__region", "session__site"]
+    search_fields = [
+        "client__last_name",
+        "client__first_name",
+        "client__preferred_name",
+        "=client__ndis_number",
+        "session__subject",
+    ]
+    ordering = ["-session__start", "client__last_name"]
+    autocomplete_fields = ["session", "client"]
+    list_select_related = ["client", "session__site"]
+    fk_select_related = {"session": ("site",)}
+    show_full_result_count = False
+    list_per_page = 50
+    tz_post_field = "session"
+    tz_post_lookup = "site__time_zone"
+    tz_object_lookup = "session__site__time_zone"
+    inlines = [PlannedServiceInline]
+
+    def get_queryset(self, request):
+        # `str()` names the client and the session (autocomplete results on planned services).
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def get_changelist_prefetch(self, request):
+        return [Prefetch("planned_services", queryset=_planned_services_qs())]
+
+    @admin.display(description="Session start", ordering="session__start")
+    def session_start(self, obj):
+        return _local(obj.session.start, obj.session.site)
+
+    @admin.display(description="Planned services")
+    def planned_services_summary(self, obj):
+        return _summarise_planned_services(obj)
+
+
+@admin.register(PlannedService)
+class PlannedServiceAdmin(ChoiceSelectRelatedMixin, admin.ModelAdmin):
+    list_display = [
+        "support_item",
+        "client",
+        "session_when",
+        "quantity",
+        "unit_price",
+        "amount",
+        "agreement_line",
+        "group_template_item",
+    ]
+    list_filter = [
+        "support_item__unit",
+        "agreement_line__agreement__funding_source",
+        ("session_client__status", ClientStatusFilter),
+        ("session_client__session__status", SessionStatusFilter),
+        "session_client__session__site__region",
+    ]
+    search_fields = [
+        "support_item__item_number",
+        "support_item__name",
+        "session_client__client__last_name",
+        "session_client__client__first_name",
+        "session_client__session__subject",
+    ]
+    ordering = ["-session_client__session__start", "support_item__item_number"]
+    autocomplete_fields = [
+        "session_client",
+        "agreement_line",
+        "support_item",
+        "group_template_item",
+    ]
+    list_select_related = [
+        "support_item",
+        "session_client__client",
+        "session_client__session__site",
+        "agreement_line__support_item",
+        "group_template_item__template",
+        "group_template_item__support_item",
+    ]
+    fk_select_related = {
+        "session_client": ("client", "session"),
+        "agreement_line": ("support_item",),
+        "group_template_item": ("template", "support_item"),
+    }
+    show_full_result_count = False
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        # A select_related here makes the changelist skip list_select_related: keep them one.
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    @admin.display(description="Client", ordering="session_client__client__last_name")
+    def client(self, obj):
+        return obj.session_client.client
+
+    @admin.display(description="Session", ordering="session_client__session__start")
+    def session_when(self, obj):
+        session = obj.session_client.session
+        return f"{_local(session.start, session.site)} · {session.site}"
+
+    @admin.display(description="Amount")
+    def amount(self, obj):
+        return obj.amount.quantize(Decimal("0.01"))
+
+
+@admin.register(SessionWorker)
+class SessionWorkerAdmin(admin.ModelAdmin):
+    list_display = ["worker", "session", "session_start"]
+    list_filter = ["session__status", "session__site__region", "session__site"]
+    search_fields = ["worker__last_name", "worker__first_name", "session__subject"]
+    ordering = ["-session__start", "worker__last_name"]
+    autocomplete_fields = ["session", "worker"]
+    list_select_related = ["worker", "session__site"]
+    show_full_result_count = False
+    list_per_page = 50
+
+    @admin.display(description="Session start", ordering="session__start")
+    def session_start(self, obj):
+        return _local(obj.session.start, obj.session.site)
+
+
+@admin.register(SessionAsset)
+class SessionAssetAdmin(admin.ModelAdmin):
+    list_display = ["asset", "session", "session_start"]
+    list_filter = ["asset__kind", "asset__region", "session__status"]
+    search_fields = ["asset__name", "asset__registration", "session__subject"]
+    ordering = ["-session__start", "asset__name"]
+    autocomplete_fields = ["session", "asset"]
+    list_select_related = ["asset", "session__site"]
+    show_full_result_count = False
+    list_per_page = 50
+
+    @admin.display(description="Session start", ordering="session__start")
+    def session_start(self, obj):
+        return _local(obj.session.start, obj.session.site)
+
+
+@admin.register(SessionActivity)
+class SessionActivityAdmin(ChoiceSelectRelatedMixin, SiteTimeZoneMixin, admin.ModelAdmin):
+    list_display = ["kind", "session", "local_start_display", "local_end_display", "paid"]
+    list_display_links = ["kind"]
+    list_filter = ["kind", "paid", "session__site__region"]
+    search_fields = ["session__subject"]
+    ordering = ["-start"]
+    autocomplete_fields = ["session"]
+    list_select_related = ["session__site"]
+    show_full_result_count = False
+    list_per_page = 50
+    fk_select_related = {"session": ("site",)}
+    tz_post_field = "session"
+    tz_post_lookup = "site__time_zone"
+    tz_object_lookup = "session__site__time_zone"
+
+    @admin.display(description="Start", ordering="start")
+    def local_start_display(self, obj):
+        return _local(obj.start, obj.session.site)
+
+    @admin.display(description="End", ordering="end")
+    def local_end_display(self, obj):
+        return _local(obj.end, obj.session.site)

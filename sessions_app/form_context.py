@@ -59,6 +59,15 @@ class LineChoice:
     auto: str = ""
 
     @property
+    def remaining_label(self):
+        unit = self.line.support_item.unit
+        amount = f"{self.remaining.normalize():f}"
+        plural = {"each": "items", "day": "days", "week": "weeks", "km": "km"}
+        if unit == "hour":
+            return f"{amount} hour{'' if self.remaining == 1 else 's'}"
+        return f"{amount} {plural.get(unit, unit) if self.remaining != 1 else unit}"
+
+    @property
     def auto_name(self):
         return f"ps_auto_{self.client_id}_{self.line.pk}"
 

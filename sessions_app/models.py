@@ -70,6 +70,11 @@ class Session(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="generated",
         help_text="The base-roster session this one was generated from.",
     )
+    occurrence_date = models.DateField(
+        null=True, blank=True,
+        help_text="For a generated session: the date of the base-roster occurrence it stands "
+        "for (its local start date as generated; kept when the session is moved).",
+    )
 
     work_type = models.CharField(max_length=20, choices=WorkType, default=WorkType.APPOINTMENT)
     billable = models.BooleanField(default=True)
@@ -119,6 +124,16 @@ class Session(models.Model):
                     "or the live schedule."
                 ),
             ),
+            # A base-roster session occurs at most once per date in a roster period, so
+            # generating twice (or two schedulers at once) can never duplicate a session.
+            models.UniqueConstraint(
+                fields=["roster_period", "source_session", "occurrence_date"],
+                condition=Q(source_session__isnull=False),
+                name="session_unique_occurrence",
+                violation_error_message=(
+                    "This base-roster session is already in the period on that date."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -143,6 +158,16 @@ class Session(models.Model):
     @property
     def local_end(self):
         return self.end.astimezone(self.site.tzinfo)
+
+    # Wall-clock times at the site, without a zone: templates show these as they are
+    # (Django's date filters would otherwise convert aware values to TIME_ZONE).
+    @property
+    def wall_start(self):
+        return self.local_start.replace(tzinfo=None)
+
+    @property
+    def wall_end(self):
+        return self.local_end.replace(tzinfo=None)
 
     @property
     def local_date(self):

@@ -127,3 +127,16 @@ def test_grid_queries_stay_constant_as_sessions_grow(
     with django_assert_max_num_queries(12):
         r = scheduler_client.get(url)
     assert r.content.decode().count("data-session-id=") == 45
+
+
+def test_grid_shows_each_sessions_wall_clock_time_at_its_site(scheduler_client):
+    roster = BaseRosterFactory(start_date=datetime.date(2026, 11, 2), cycle_weeks=1)
+    perth = SiteFactory(name="Mandurah", time_zone="Australia/Perth")
+    SessionFactory(
+        base_roster=roster, site=perth, subject="Perth morning",
+        start=datetime.datetime(2026, 11, 3, 9, tzinfo=zoneinfo.ZoneInfo("Australia/Perth")),
+    )
+    html = scheduler_client.get(
+        reverse("rostering:base_roster_detail", args=[roster.pk])
+    ).content.decode()
+    assert "09:00–11:00" in html  # not 12:00–14:00, Sydney's clock

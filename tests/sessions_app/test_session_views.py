@@ -14,7 +14,6 @@ from tests.factories import (
     SessionFactory,
     SessionWorkerFactory,
 )
-
 from tests.sessions_app.conftest import form_data
 
 pytestmark = pytest.mark.django_db

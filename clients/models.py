@@ -163,7 +163,9 @@ class ServiceAgreementLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.support_item.item_number} ({self.delivery_ratio})"
+        return (
+            f"{self.agreement.client} · {self.support_item.item_number} ({self.delivery_ratio})"
+        )
 
 
 class GroupTemplate(models.Model):

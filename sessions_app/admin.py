@@ -435,6 +435,7 @@ class PlannedServiceAdmin(ChoiceSelectRelatedMixin, admin.ModelAdmin):
         "session_client__client",
         "session_client__session__site",
         "agreement_line__support_item",
+        "agreement_line__agreement__client",
         "group_template_item__template",
         "group_template_item__support_item",
     ]

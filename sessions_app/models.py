@@ -4,6 +4,8 @@ Row-level rules live in `clean()`; rules that need the whole session (Appointmen
 exactly one client, …) live in `sessions_app.services`, which every write goes through.
 """
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -256,7 +258,7 @@ class PlannedService(models.Model):
     )
     support_item = models.ForeignKey(SupportItem, on_delete=models.PROTECT, related_name="+")
     quantity = models.DecimalField(
-        max_digits=8, decimal_places=2, validators=[MinValueValidator(0.01)]
+        max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
 
@@ -368,7 +370,11 @@ class SessionActivity(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+        tz = self.session.site.tzinfo
+        return (
+            f"{self.get_kind_display()} "
+            f"{self.start.astimezone(tz):%H:%M}–{self.end.astimezone(tz):%H:%M}"
+        )
 
     def clean(self):
         if not (self.start and self.end):

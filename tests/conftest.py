@@ -90,3 +90,9 @@ def browser_type_launch_args(browser_type_launch_args):
 # --------------------------------------------------------------------------------------------
 # Shared fixtures — add project fixtures below this line (factories live in tests/factories/).
 # --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Logins in tests need no slow key stretching."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

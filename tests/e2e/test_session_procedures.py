@@ -200,3 +200,26 @@ def test_errors_show_beside_the_field_and_keep_the_values(live_server, page: Pag
     expect(form.get_by_text("An Appointment has exactly one client.")).to_be_visible()
     expect(form.get_by_label("Comments")).to_have_value("Keep this text")
     assert Session.objects.count() == 0
+
+
+def test_the_form_works_as_a_full_page_without_javascript(live_server, browser, data):
+    BaseRosterFactory(name="West fortnight", start_date=datetime.date(2026, 11, 2))
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    log_in(page, live_server)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Base Rosters").click()
+    page.get_by_role("link", name="West fortnight").click()
+    page.get_by_role("link", name="Roster Session", exact=True).click()
+    expect(page.get_by_role("heading", name="Roster Session")).to_be_visible()
+    form = page.locator("#session-form")
+    form.get_by_label("Site", exact=True).select_option(label="Parramatta Day Centre")
+    form.get_by_role("button", name="Update the choices").click()
+    expect(form.get_by_text("Shower chair 1")).to_be_visible()
+    form.get_by_label("Clients", exact=True).fill("ada")
+    form.get_by_role("button", name="Find").first.click()
+    form.locator("#client-results").get_by_role("button", name=re.compile("Ada")).click()
+    form.get_by_label(re.compile("^01_011_0107_1_1")).check()
+    form.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text(re.compile("Session “Parramatta Day Centre.*” saved"))).to_be_visible()
+    expect(page.locator("#grid .chip")).to_contain_text("Ada Lovelace")
+    context.close()

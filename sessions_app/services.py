@@ -190,80 +190,67 @@ def _save_session(session: Session, *, clients, errors: _Errors):
     session.save()
 
 
-@transaction.atomic
-def session_create(
-    *,
-    base_roster=None,
-    roster_period=None,
-    source_session=None,
-    clients: Sequence[ClientSpec] = (),
-    workers: Sequence = (),
-    assets: Sequence = (),
-    activities: Sequence[ActivitySpec] = (),
-    service_types: Sequence = (),
-    **fields,
-) -> Session:
-    """Create a session with its attendees, planned services and activities."""
+def _check_fields(fields):
     unknown = set(fields) - set(SESSION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown session fields: {sorted(unknown)}")
+
+
+def _write(session: Session, *, attendees: dict, replace: bool) -> Session:
+    errors = _Errors()
+    _save_session(session, clients=attendees.get("clients", ()), errors=errors)
+    if replace:
+        PlannedService.objects.filter(session_client__session=session).delete()
+        session.session_clients.all().delete()
+        session.session_workers.all().delete()
+        session.session_assets.all().delete()
+        session.activities.all().delete()
+    _write_children(
+        session,
+        clients=attendees.get("clients", ()),
+        workers=attendees.get("workers", ()),
+        assets=attendees.get("assets", ()),
+        activities=attendees.get("activities", ()),
+        service_types=attendees.get("service_types", ()),
+        errors=errors,
+    )
+    errors.raise_if_any()
+    return session
+
+
+ATTENDEE_ARGS = ("clients", "workers", "assets", "activities", "service_types")
+
+
+@transaction.atomic
+def session_create(
+    *, base_roster=None, roster_period=None, source_session=None, **fields
+) -> Session:
+    """Create a session with its attendees, planned services and activities.
+
+    Keyword arguments: the session's fields (SESSION_FIELDS) and its `clients`
+    (ClientSpecs with their planned services), `workers`, `assets`, `activities`
+    (ActivitySpecs) and `service_types`.
+    """
+    attendees = {k: fields.pop(k) for k in ATTENDEE_ARGS if k in fields}
+    _check_fields(fields)
     session = Session(
         base_roster=base_roster,
         roster_period=roster_period,
         source_session=source_session,
         **fields,
     )
-    errors = _Errors()
-    _save_session(session, clients=clients, errors=errors)
-    _write_children(
-        session,
-        clients=clients,
-        workers=workers,
-        assets=assets,
-        activities=activities,
-        service_types=service_types,
-        errors=errors,
-    )
-    errors.raise_if_any()
-    return session
+    return _write(session, attendees=attendees, replace=False)
 
 
 @transaction.atomic
-def session_update(
-    *,
-    session: Session,
-    clients: Sequence[ClientSpec] = (),
-    workers: Sequence = (),
-    assets: Sequence = (),
-    activities: Sequence[ActivitySpec] = (),
-    service_types: Sequence = (),
-    **fields,
-) -> Session:
+def session_update(*, session: Session, **fields) -> Session:
     """Replace a session's details, attendees, planned services and activities."""
-    unknown = set(fields) - set(SESSION_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown session fields: {sorted(unknown)}")
+    attendees = {k: fields.pop(k) for k in ATTENDEE_ARGS if k in fields}
+    _check_fields(fields)
     session = Session.objects.select_for_update().get(pk=session.pk)
     for name, value in fields.items():
         setattr(session, name, value)
-    errors = _Errors()
-    _save_session(session, clients=clients, errors=errors)
-    PlannedService.objects.filter(session_client__session=session).delete()
-    session.session_clients.all().delete()
-    session.session_workers.all().delete()
-    session.session_assets.all().delete()
-    session.activities.all().delete()
-    _write_children(
-        session,
-        clients=clients,
-        workers=workers,
-        assets=assets,
-        activities=activities,
-        service_types=service_types,
-        errors=errors,
-    )
-    errors.raise_if_any()
-    return session
+    return _write(session, attendees=attendees, replace=True)
 
 
 def group_template_clients(template: GroupTemplate, *, day: datetime.date):

@@ -180,11 +180,32 @@ class RosterPeriod(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
+    class GenerationStatus(models.TextChoices):
+        IDLE = "idle", "Not generated"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
     base_roster = models.ForeignKey(BaseRoster, on_delete=models.PROTECT, related_name="periods")
     start_date = models.DateField()
     end_date = models.DateField(help_text="The last day of the period.")
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+
+    # Progress of the background job that generates sessions from the base roster
+    # (rostering.generation); written once per batch, polled by the period page.
+    generation_status = models.CharField(
+        max_length=10, choices=GenerationStatus, default=GenerationStatus.IDLE
+    )
+    generation_done = models.PositiveIntegerField(default=0)
+    generation_total = models.PositiveIntegerField(default=0)
+    generation_message = models.CharField(max_length=255, blank=True)
+    generation_updated_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="Last progress write; a queued/running job silent for long can be restarted.",
+    )
+    generated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-start_date"]
@@ -209,3 +230,26 @@ class RosterPeriod(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def cycles(self) -> int | None:
+        """Whole base-roster cycles the period spans, or None when it is not aligned."""
+        days = (self.end_date - self.start_date).days + 1
+        cycle = self.base_roster.cycle_days
+        if (self.start_date - self.base_roster.start_date).days % cycle or days % cycle:
+            return None
+        return days // cycle
+
+    @property
+    def generation_in_progress(self) -> bool:
+        return self.generation_status in (
+            self.GenerationStatus.QUEUED, self.GenerationStatus.RUNNING
+        )
+
+    @property
+    def generation_percent(self) -> int:
+        if self.generation_status == self.GenerationStatus.DONE:
+            return 100
+        if not self.generation_total:
+            return 0
+        return min(100, self.generation_done * 100 // self.generation_total)

@@ -2,9 +2,34 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from .generation import (
+    GenerationResult,
+    MissingOccurrence,
+    missing_occurrence_count,
+    missing_occurrences,
+    roster_period_generate,
+    roster_period_generation_claim,
+    wall_clock,
+)
 from .models import BaseRoster, RosterPeriod
+
+__all__ = [
+    "GenerationResult",
+    "MissingOccurrence",
+    "base_roster_create",
+    "missing_occurrence_count",
+    "missing_occurrences",
+    "next_period_starts",
+    "roster_period_create",
+    "roster_period_generate",
+    "roster_period_generation_claim",
+    "roster_period_generation_request",
+    "wall_clock",
+]
 
 
 @transaction.atomic
@@ -17,12 +42,93 @@ def base_roster_create(*, name, cycle_weeks, start_date, active=True, site=None)
     return roster
 
 
+def misaligned_message(roster: BaseRoster, day: datetime.date) -> str:
+    """Why `day` cannot start a period of `roster`, naming the aligned dates either side."""
+    cycle = roster.cycle_days
+    behind = (day - roster.start_date).days % cycle
+    before = day - datetime.timedelta(days=behind)
+    after = before + datetime.timedelta(days=cycle)
+    weeks = f"{roster.cycle_weeks}-week" if roster.cycle_weeks > 1 else "weekly"
+    options = [d for d in (before, after) if d >= roster.start_date]
+    return (
+        f"{day:%a %d/%m/%Y} does not line up with the {weeks} cycle of “{roster}”, which "
+        f"starts on {roster.start_date:%a %d/%m/%Y}. Choose "
+        + " or ".join(f"{d:%a %d/%m/%Y}" for d in options)
+        + "."
+    )
+
+
+def next_period_starts(
+    roster: BaseRoster, *, today: datetime.date | None = None, count: int | None = None
+) -> list[datetime.date]:
+    """Start dates aligned with the roster's cycle: the current cycle's start and those after.
+
+    About a year ahead (at least four dates); dates that already start a period are left out.
+    """
+    today = today or timezone.localdate()
+    cycle = roster.cycle_days
+    if today <= roster.start_date:
+        first = roster.start_date
+    else:
+        first = today - datetime.timedelta(days=(today - roster.start_date).days % cycle)
+    count = count or max(4, 52 // roster.cycle_weeks + 1)
+    taken = set(roster.periods.values_list("start_date", flat=True))
+    dates = (first + datetime.timedelta(days=cycle * k) for k in range(count + len(taken)))
+    return [d for d in dates if d not in taken][:count]
+
+
 @transaction.atomic
 def roster_period_create(
-    *, base_roster: BaseRoster, start_date: datetime.date, end_date: datetime.date
+    *,
+    base_roster: BaseRoster,
+    start_date: datetime.date,
+    cycles: int | None = None,
+    end_date: datetime.date | None = None,
 ) -> RosterPeriod:
-    """An empty draft period (generation from the base roster comes with its own service)."""
-    period = RosterPeriod(base_roster=base_roster, start_date=start_date, end_date=end_date)
+    """A draft period of whole cycles of the base roster: end = start + cycle × cycles − 1 day.
+
+    `start_date` must be the first day of one of the roster's cycles. Pass `cycles` (or an
+    `end_date` that closes a whole number of cycles). Generating its sessions is a separate job
+    (`roster_period_generation_request`).
+    """
+    errors = {}
+    if not base_roster.active:
+        errors["base_roster"] = f"The base roster “{base_roster}” is not active."
+    if (start_date - base_roster.start_date).days % base_roster.cycle_days:
+        errors["start_date"] = misaligned_message(base_roster, start_date)
+    if cycles is None and end_date is not None:
+        days = (end_date - start_date).days + 1
+        if days <= 0 or days % base_roster.cycle_days:
+            errors["end_date"] = (
+                f"A period lasts whole cycles of {base_roster.cycle_weeks} week"
+                f"{'s' if base_roster.cycle_weeks != 1 else ''}."
+            )
+        cycles = max(1, days // base_roster.cycle_days)
+    if cycles is None or cycles < 1:
+        errors["cycles"] = "A period lasts at least one cycle."
+    if errors:
+        raise ValidationError(errors)
+    period = RosterPeriod(
+        base_roster=base_roster,
+        start_date=start_date,
+        end_date=start_date + datetime.timedelta(days=base_roster.cycle_days * cycles - 1),
+    )
     period.full_clean()
     period.save()
     return period
+
+
+def roster_period_generation_request(*, period: RosterPeriod) -> bool:
+    """Start generating (or bringing in) the period's sessions as a background job.
+
+    Claims the job atomically (a second press while it is queued or running does nothing and
+    returns False) and enqueues the Celery task once the claim is committed. Without a broker
+    the task runs in-process at commit. Raises ValidationError for a published period.
+    """
+    from .tasks import enqueue_generation
+
+    with transaction.atomic():
+        claimed = roster_period_generation_claim(period=period)
+        if claimed:
+            transaction.on_commit(lambda: enqueue_generation(period.pk))
+    return claimed

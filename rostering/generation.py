@@ -1,0 +1,647 @@
+"""Generating a roster period's sessions from its base roster.
+
+A base-roster session carries a date inside the roster's first cycle and stands for the same
+weekday and wall-clock time in every later cycle. Generating a period copies every active
+base-roster session (status other than Cancelled, of an active base roster) onto each of its
+real dates in the period, with its clients, planned services, workers, assets, activities and
+service types. Each copy records `source_session` and `occurrence_date`; the database refuses a
+second copy of the same occurrence (`session_unique_occurrence`), and generation only creates
+the occurrences that are missing, so it is idempotent. "Bring in" (base-roster sessions added
+after the period was generated) is the very same operation.
+
+Times — wall-clock in the site's time zone
+------------------------------------------
+A copy keeps the base session's *local* start and end times: the local date moves by the day
+offset and the zone is re-attached, so a 09:00 session stays 09:00 across a DST change and a
+22:00–06:00 sleepover on a changeover night lasts 9 h (April) or 7 h (October) in Sydney.
+`wall_clock()` resolves the two special cases:
+
+* an ambiguous time (clocks go back: 02:30 on 2026-04-05 in Sydney happens twice) is the
+  *first* occurrence (fold=0, still daylight time);
+* a time that does not exist (clocks go forward: 02:00–02:59 on 2026-10-04 in Sydney) moves
+  forward to the first wall-clock minute that exists after the gap (02:30 → 03:00).
+
+If both ends fall in the same gap (or an end no longer follows its start), the copy keeps the
+base session's wall-clock length from its start. Activities are shifted by the same rule and then
+kept inside their session.
+
+Re-checks done set-wise per batch (never `full_clean()` per row: the base data is valid)
+---------------------------------------------------------------------------------------
+* a planned service bills the client's agreement line for the same support item and ratio on an
+  agreement active on the *occurrence* date (the base line itself when still active, otherwise
+  the most recent such agreement); without one the planned service is skipped and counted;
+* a worker no longer (or not yet) active on the occurrence date is left off and counted;
+* cancelled session clients of the pattern are not copied.
+
+Speed and memory
+----------------
+The base roster is processed in chunks of base-session primary keys (`chunk_size`, 2,000 by
+default; fewer when the period spans many cycles so a batch stays near `MAX_BATCH_SESSIONS`
+generated sessions). Each chunk is one transaction: lock the period row (`SELECT … FOR UPDATE`,
+so concurrent runs serialize and the later one sees the earlier one's rows), read the chunk's
+sessions and children with a fixed number of queries, build rows in Python, `bulk_create` them
+and write progress. The number of queries grows with the number of chunks only.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from clients.models import ServiceAgreementLine
+from sessions_app.models import (
+    PlannedService,
+    Session,
+    SessionActivity,
+    SessionAsset,
+    SessionClient,
+    SessionWorker,
+)
+
+from .models import BaseRoster, RosterPeriod, Worker
+
+logger = logging.getLogger(__name__)
+
+UTC = datetime.UTC
+ONE_MINUTE = datetime.timedelta(minutes=1)
+DEFAULT_CHUNK_SIZE = 2000  # base-roster sessions per batch
+MAX_BATCH_SESSIONS = 8000  # generated sessions per batch, whatever the number of cycles
+INSERT_BATCH_SIZE = 2000  # rows per INSERT statement
+STALE_AFTER = datetime.timedelta(minutes=10)  # a queued/running job silent this long is dead
+
+GS = RosterPeriod.GenerationStatus
+ServiceTypeLink = Session.service_types.through
+
+
+# ------------------------------------------------------------------------------------------
+# Wall-clock arithmetic
+# ------------------------------------------------------------------------------------------
+
+
+def _exists(naive: datetime.datetime, tz) -> bool:
+    aware = naive.replace(tzinfo=tz)
+    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive
+
+
+def wall_clock(day: datetime.date, time: datetime.time, tz) -> datetime.datetime:
+    """The instant at which clocks in `tz` show `time` on `day`.
+
+    Ambiguous (clocks go back): the first occurrence, fold=0 — 02:30 on 2026-04-05 in
+    Australia/Sydney is 02:30+11:00. Non-existent (clocks go forward): the first wall-clock
+    minute that exists after the gap — 02:30 on 2026-10-04 in Australia/Sydney becomes
+    03:00+11:00, the moment the clocks jump.
+    """
+    naive = datetime.datetime.combine(day, time.replace(tzinfo=None, fold=0))
+    if not _exists(naive, tz):
+        candidate = naive.replace(second=0, microsecond=0)
+        for _ in range(24 * 60):  # real gaps are 30 min to 2 h; the bound only stops a loop
+            candidate += ONE_MINUTE
+            if _exists(candidate, tz):
+                break
+        naive = candidate
+    return naive.replace(tzinfo=tz)
+
+
+class _Clock:
+    """`wall_clock` memoised per (zone, day, time): a batch has few distinct times."""
+
+    def __init__(self):
+        self._cache: dict = {}
+
+    def __call__(self, tz, day, time) -> datetime.datetime:
+        key = (tz, day, time)
+        value = self._cache.get(key)
+        if value is None:
+            value = self._cache[key] = wall_clock(day, time, tz).astimezone(UTC)
+        return value
+
+
+def _shift(clock: _Clock, tz, local: datetime.datetime, days: int) -> datetime.datetime:
+    """`local` (naive wall-clock) moved `days` days on the calendar, as an instant."""
+    return clock(tz, local.date() + datetime.timedelta(days=days), local.time())
+
+
+# ------------------------------------------------------------------------------------------
+# Occurrences
+# ------------------------------------------------------------------------------------------
+
+
+def aligned(roster: BaseRoster, day: datetime.date) -> bool:
+    """True when `day` is the first day of one of the roster's cycles."""
+    return (day - roster.start_date).days % roster.cycle_days == 0
+
+
+def occurrence_dates(
+    local_date: datetime.date, *, roster: BaseRoster, start: datetime.date, end: datetime.date
+) -> list[datetime.date]:
+    """The real dates from `start` to `end` on which a pattern session dated `local_date` falls."""
+    cycle = roster.cycle_days
+    # Offset inside the cycle, so a pattern date outside the first cycle still maps correctly.
+    offset = (local_date - roster.start_date).days % cycle
+    first = start + datetime.timedelta(days=(offset - (start - roster.start_date).days) % cycle)
+    step = datetime.timedelta(days=cycle)
+    dates = []
+    while first <= end:
+        dates.append(first)
+        first += step
+    return dates
+
+
+def active_base_sessions(roster: BaseRoster):
+    """The base-roster sessions that generate: all but cancelled ones, of an active roster."""
+    qs = Session.objects.filter(base_roster=roster)
+    if not roster.active:
+        return qs.none()
+    return qs.exclude(status=Session.Status.CANCELLED)
+
+
+def _present(period: RosterPeriod):
+    """The period's generated sessions that stand for an active base-roster occurrence."""
+    return Session.objects.filter(
+        roster_period=period,
+        source_session__in=active_base_sessions(period.base_roster),
+        occurrence_date__gte=period.start_date,
+        occurrence_date__lte=period.end_date,
+    )
+
+
+def _in_period(period: RosterPeriod) -> FilteredRelation:
+    """A base session's generated sessions in this period (a join limited to them)."""
+    return FilteredRelation(
+        "generated",
+        condition=Q(
+            generated__roster_period=period,
+            generated__occurrence_date__gte=period.start_date,
+            generated__occurrence_date__lte=period.end_date,
+        ),
+    )
+
+
+def occurrence_counts(period: RosterPeriod) -> tuple[int, int]:
+    """(expected, present): occurrences of active base-roster sessions in the period, and how
+    many of them it has. One query for a period of whole cycles (the usual case)."""
+    roster = period.base_roster
+    base = active_base_sessions(roster)
+    cycles = period.cycles
+    if cycles is not None:  # every pattern session occurs once per cycle
+        counts = base.annotate(in_period=_in_period(period)).aggregate(
+            base=Count("pk", distinct=True), present=Count("in_period")
+        )
+        return counts["base"] * cycles, counts["present"]
+    expected = sum(
+        len(occurrence_dates(
+            start.astimezone(_tz(tz)).date(), roster=roster,
+            start=period.start_date, end=period.end_date,
+        ))
+        for start, tz in base.values_list("start", "site__time_zone").iterator(chunk_size=5000)
+    )
+    return expected, _present(period).count()
+
+
+def _count(qs, group: str):
+    return Coalesce(Subquery(qs.values(group).annotate(n=Count("pk")).values("n")[:1]), 0)
+
+
+def with_occurrence_counts(periods):
+    """Roster periods annotated with what `missing_occurrence_count` needs, in the same query:
+    `occurrence_base` (active sessions of the base roster) and `occurrence_present`."""
+    active = ~Q(status=Session.Status.CANCELLED)
+    return periods.annotate(
+        occurrence_base=_count(
+            Session.objects.filter(active, base_roster=OuterRef("base_roster")), "base_roster"
+        ),
+        occurrence_present=_count(
+            Session.objects.filter(
+                roster_period=OuterRef("pk"),
+                source_session__base_roster=OuterRef("base_roster"),
+                source_session__status__in=[
+                    s for s in Session.Status.values if s != Session.Status.CANCELLED
+                ],
+                occurrence_date__gte=OuterRef("start_date"),
+                occurrence_date__lte=OuterRef("end_date"),
+            ),
+            "roster_period",
+        ),
+    )
+
+
+def missing_occurrence_count(*, period: RosterPeriod) -> int:
+    """How many occurrences of active base-roster sessions are not in the period yet.
+
+    No query when `period` comes from `with_occurrence_counts` (and spans whole cycles).
+    """
+    cycles = period.cycles
+    if cycles is not None and hasattr(period, "occurrence_base"):
+        if not period.base_roster.active:
+            return 0
+        return max(0, period.occurrence_base * cycles - period.occurrence_present)
+    expected, present = occurrence_counts(period)
+    return max(0, expected - present)
+
+
+@dataclass(frozen=True)
+class MissingOccurrence:
+    session: Session  # the base-roster session, with its site
+    date: datetime.date
+    start: datetime.datetime  # local, as it would be generated
+    end: datetime.datetime
+
+
+def missing_occurrences(*, period: RosterPeriod, limit: int = 50) -> list[MissingOccurrence]:
+    """Up to `limit` missing occurrences, for a preview: a few queries whatever the size."""
+    roster = period.base_roster
+    days = (period.end_date - period.start_date).days + 1
+    most = -(-days // roster.cycle_days)  # a pattern session occurs at most this often
+    incomplete = list(
+        active_base_sessions(roster)
+        .annotate(in_period=_in_period(period), present=Count("in_period"))
+        .filter(present__lt=most)
+        .select_related("site")
+        .order_by("start", "pk")[:limit]
+    )
+    have = set(
+        Session.objects.filter(
+            roster_period=period, source_session__in=[s.pk for s in incomplete]
+        ).values_list("source_session_id", "occurrence_date")
+    )
+    clock = _Clock()
+    found = []
+    for base in incomplete:
+        tz = _tz(base.site.time_zone)
+        local_start = base.start.astimezone(tz).replace(tzinfo=None)
+        local_end = base.end.astimezone(tz).replace(tzinfo=None)
+        for day in occurrence_dates(
+            local_start.date(), roster=roster, start=period.start_date, end=period.end_date
+        ):
+            if (base.pk, day) in have:
+                continue
+            shift = (day - local_start.date()).days
+            found.append(MissingOccurrence(
+                base, day,
+                _shift(clock, tz, local_start, shift).astimezone(tz),
+                _shift(clock, tz, local_end, shift).astimezone(tz),
+            ))
+    found.sort(key=lambda m: (m.date, m.start, m.session.pk))
+    return found[:limit]
+
+
+# ------------------------------------------------------------------------------------------
+# The job
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GenerationResult:
+    created: int = 0
+    already_present: int = 0
+    skipped_services: int = 0
+    skipped_workers: int = 0
+    skipped_activities: int = 0
+    batches: int = 0
+    rows: dict = field(default_factory=lambda: defaultdict(int))  # per table
+
+    def add(self, other: GenerationResult):
+        for name in (
+            "created", "already_present", "skipped_services", "skipped_workers",
+            "skipped_activities", "batches",
+        ):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for table, n in other.rows.items():
+            self.rows[table] += n
+
+    def message(self, *, bring_in: bool) -> str:
+        n = self.created
+        if n:
+            verb = "Brought in" if bring_in else "Generated"
+            text = f"{verb} {n:,} session{'s' if n != 1 else ''}"
+        else:
+            text = "Nothing new: every base-roster session is already in this period"
+        notes = []
+        if self.skipped_services:
+            k = self.skipped_services
+            notes.append(
+                f"{k:,} planned service{'s' if k != 1 else ''} skipped: no active agreement line"
+            )
+        if self.skipped_workers:
+            k = self.skipped_workers
+            notes.append(f"{k:,} worker{'s' if k != 1 else ''} left off: not active on the date")
+        if self.skipped_activities:
+            k = self.skipped_activities
+            notes.append(f"{k:,} activit{'ies' if k != 1 else 'y'} skipped: outside the session")
+        return ("; ".join([text, *notes]) + ".")[:255]
+
+
+def _tz(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)  # ZoneInfo caches its instances
+
+
+def _check_can_generate(period: RosterPeriod):
+    if period.is_published:
+        raise ValidationError(
+            "This roster period is published: it can no longer be generated again.",
+            code="published",
+        )
+    if not period.base_roster.active:
+        raise ValidationError(
+            f"The base roster “{period.base_roster}” is not active.", code="roster_inactive"
+        )
+
+
+def _progress(period_id, **values):
+    RosterPeriod.objects.filter(pk=period_id).update(
+        generation_updated_at=timezone.now(), **values
+    )
+
+
+def roster_period_generation_claim(*, period: RosterPeriod) -> bool:
+    """Mark the period's generation as queued, unless a job is queued or running already.
+
+    One conditional UPDATE, so of two schedulers pressing Generate at the same moment only one
+    claims the job; the other gets False and does nothing. A job silent for `STALE_AFTER`
+    (a worker that died) can be claimed again — generating is idempotent.
+    """
+    _check_can_generate(period)
+    now = timezone.now()
+    busy = Q(generation_status__in=[GS.QUEUED, GS.RUNNING]) & Q(
+        generation_updated_at__gt=now - STALE_AFTER
+    )
+    claimed = (
+        RosterPeriod.objects.filter(pk=period.pk, status=RosterPeriod.Status.DRAFT)
+        .exclude(busy)
+        .update(
+            generation_status=GS.QUEUED, generation_done=0, generation_total=0,
+            generation_message="", generation_updated_at=now,
+        )
+    )
+    return bool(claimed)
+
+
+def roster_period_generate(
+    *, period: RosterPeriod | int, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> GenerationResult:
+    """Create every missing occurrence of the base roster's active sessions in the period.
+
+    Idempotent and safe to run concurrently. Records progress on the period (status running,
+    done/total per batch, then done with an outcome message, or failed). Raises
+    `ValidationError` for a published period or an inactive base roster.
+    """
+    period_id = period.pk if isinstance(period, RosterPeriod) else period
+    period = RosterPeriod.objects.select_related("base_roster").get(pk=period_id)
+    try:
+        _check_can_generate(period)
+        result = _run(period, chunk_size=chunk_size)
+    except Exception as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else (
+            f"Generation failed: {exc}"
+        )
+        _progress(period_id, generation_status=GS.FAILED, generation_message=message[:255])
+        raise
+    return result
+
+
+def _run(period: RosterPeriod, *, chunk_size: int) -> GenerationResult:
+    roster = period.base_roster
+    expected, present = occurrence_counts(period)
+    missing = max(0, expected - present)
+    _progress(
+        period.pk, generation_status=GS.RUNNING, generation_done=0,
+        generation_total=missing, generation_message="",
+    )
+    per_base = max(1, len(occurrence_dates(
+        roster.start_date, roster=roster, start=period.start_date, end=period.end_date
+    )))
+    size = max(1, min(chunk_size, MAX_BATCH_SESSIONS // per_base))
+    ids = list(active_base_sessions(roster).order_by("pk").values_list("pk", flat=True))
+    total = GenerationResult()
+    if missing:
+        for i in range(0, len(ids), size):
+            chunk = ids[i : i + size]
+            total.add(_generate_chunk(period.pk, chunk[0], chunk[-1]))
+    else:
+        total.already_present = present
+    message = total.message(bring_in=present > 0)
+    _progress(
+        period.pk, generation_status=GS.DONE, generation_done=F("generation_total"),
+        generation_message=message, generated_at=timezone.now(),
+    )
+    logger.info("Roster period %s: %s", period.pk, message)
+    return total
+
+
+def _generate_chunk(period_id: int, lo: int, hi: int) -> GenerationResult:
+    """One batch: base-roster sessions with lo <= pk <= hi, in one transaction."""
+    result = GenerationResult(batches=1)
+    with transaction.atomic():
+        period = (
+            RosterPeriod.objects.select_for_update(of=("self",))
+            .select_related("base_roster")
+            .get(pk=period_id)
+        )
+        _check_can_generate(period)
+        roster = period.base_roster
+        base_rows = list(
+            active_base_sessions(roster)
+            .filter(pk__gte=lo, pk__lte=hi)
+            .values_list(
+                "pk", "start", "end", "site__time_zone", "work_type", "billable",
+                "session_type_id", "subject", "site_id", "region_id", "group_template_id",
+                "ratio", "comments", "employee_message",
+            )
+        )
+        existing = set(
+            Session.objects.filter(
+                roster_period_id=period_id, source_session_id__gte=lo, source_session_id__lte=hi
+            ).values_list("source_session_id", "occurrence_date")
+        )
+
+        clock = _Clock()
+        plans = []  # (base pk, tz, shift in days, session)
+        for (
+            pk, start, end, tz_name, work_type, billable, session_type_id, subject, site_id,
+            region_id, group_template_id, ratio, comments, employee_message,
+        ) in base_rows:
+            tz = _tz(tz_name)
+            local_start = start.astimezone(tz).replace(tzinfo=None)
+            local_end = end.astimezone(tz).replace(tzinfo=None)
+            for day in occurrence_dates(
+                local_start.date(), roster=roster, start=period.start_date, end=period.end_date
+            ):
+                if (pk, day) in existing:
+                    result.already_present += 1
+                    continue
+                shift = (day - local_start.date()).days
+                new_start = _shift(clock, tz, local_start, shift)
+                new_end = _shift(clock, tz, local_end, shift)
+                if new_end <= new_start:  # both ends in one DST gap
+                    new_end = new_start + (local_end - local_start)
+                plans.append((pk, tz, shift, day, Session(
+                    roster_period_id=period_id, source_session_id=pk, occurrence_date=day,
+                    work_type=work_type, billable=billable, session_type_id=session_type_id,
+                    start=new_start, end=new_end, subject=subject, site_id=site_id,
+                    region_id=region_id, group_template_id=group_template_id, ratio=ratio,
+                    status=Session.Status.DRAFT, comments=comments,
+                    employee_message=employee_message,
+                )))
+        if not plans:
+            return result
+
+        base_ids = list({p[0] for p in plans})
+        clients = defaultdict(list)  # base session -> [(session client pk, client pk)]
+        for sc_pk, session_id, client_id in SessionClient.objects.filter(
+            session_id__in=base_ids, status=SessionClient.Status.SCHEDULED
+        ).values_list("pk", "session_id", "client_id"):
+            clients[session_id].append((sc_pk, client_id))
+        services = defaultdict(list)  # base session client -> [service]
+        for row in PlannedService.objects.filter(
+            session_client__session_id__in=base_ids,
+            session_client__status=SessionClient.Status.SCHEDULED,
+        ).values_list(
+            "session_client_id", "agreement_line_id", "agreement_line__support_item_id",
+            "agreement_line__delivery_ratio", "group_template_item_id", "quantity",
+        ):
+            services[row[0]].append(row[1:])
+        workers = defaultdict(list)
+        for session_id, worker_id in SessionWorker.objects.filter(
+            session_id__in=base_ids
+        ).values_list("session_id", "worker_id"):
+            workers[session_id].append(worker_id)
+        assets = defaultdict(list)
+        for session_id, asset_id in SessionAsset.objects.filter(
+            session_id__in=base_ids
+        ).values_list("session_id", "asset_id"):
+            assets[session_id].append(asset_id)
+        activities = defaultdict(list)
+        for session_id, kind, a_start, a_end, paid in SessionActivity.objects.filter(
+            session_id__in=base_ids
+        ).values_list("session_id", "kind", "start", "end", "paid"):
+            activities[session_id].append((kind, a_start, a_end, paid))
+        service_types = defaultdict(list)
+        for session_id, type_id in ServiceTypeLink.objects.filter(
+            session_id__in=base_ids
+        ).values_list("session_id", "servicetype_id"):
+            service_types[session_id].append(type_id)
+
+        # Agreement lines of the chunk's clients on agreements overlapping the period.
+        client_ids = {c for links in clients.values() for _, c in links}
+        line_info = {}  # line pk -> (agreement start, end, price)
+        lines_by_key = defaultdict(list)  # (client, support item, ratio) -> [(start, end, pk)]
+        for pk, client_id, item_id, ratio, a_start, a_end, price in (
+            ServiceAgreementLine.objects.filter(
+                agreement__client_id__in=client_ids,
+                agreement__start_date__lte=period.end_date,
+                agreement__end_date__gte=period.start_date,
+            )
+            .order_by("-agreement__start_date", "-pk")
+            .values_list(
+                "pk", "agreement__client_id", "support_item_id", "delivery_ratio",
+                "agreement__start_date", "agreement__end_date", "support_item__price",
+            )
+        ):
+            line_info[pk] = (a_start, a_end, price)
+            lines_by_key[(client_id, item_id, ratio)].append((a_start, a_end, pk))
+        worker_ids = {w for ws in workers.values() for w in ws}
+        worker_dates = {
+            pk: (a_from, a_to)
+            for pk, a_from, a_to in Worker.objects.filter(pk__in=worker_ids).values_list(
+                "pk", "active_from", "active_to"
+            )
+        }
+
+        new_sessions = [p[4] for p in plans]
+        Session.objects.bulk_create(new_sessions, batch_size=INSERT_BATCH_SIZE)
+
+        new_clients, pending = [], []
+        new_workers, new_assets, new_activities, new_types = [], [], [], []
+        for base_pk, tz, shift, day, session in plans:
+            sid = session.pk
+            for sc_pk, client_id in clients[base_pk]:
+                sc = SessionClient(session_id=sid, client_id=client_id)
+                new_clients.append(sc)
+                pending.append((sc, client_id, day, services[sc_pk]))
+            for worker_id in workers[base_pk]:
+                active_from, active_to = worker_dates[worker_id]
+                if active_from <= day and (active_to is None or day <= active_to):
+                    new_workers.append(SessionWorker(session_id=sid, worker_id=worker_id))
+                else:
+                    result.skipped_workers += 1
+            new_assets += [SessionAsset(session_id=sid, asset_id=a) for a in assets[base_pk]]
+            for kind, a_start, a_end, paid in activities[base_pk]:
+                span = _shift_activity(clock, tz, shift, a_start, a_end, session)
+                if span is None:
+                    result.skipped_activities += 1
+                    continue
+                new_activities.append(SessionActivity(
+                    session_id=sid, kind=kind, start=span[0], end=span[1], paid=paid
+                ))
+            new_types += [
+                ServiceTypeLink(session_id=sid, servicetype_id=t) for t in service_types[base_pk]
+            ]
+        SessionClient.objects.bulk_create(new_clients, batch_size=INSERT_BATCH_SIZE)
+
+        new_services = []
+        for sc, client_id, day, specs in pending:
+            for line_id, item_id, ratio, template_item_id, quantity in specs:
+                chosen = _line_on(day, line_id, lines_by_key[(client_id, item_id, ratio)],
+                                  line_info)
+                if chosen is None:
+                    result.skipped_services += 1
+                    continue
+                new_services.append(PlannedService(
+                    session_client_id=sc.pk, agreement_line_id=chosen,
+                    group_template_item_id=template_item_id, support_item_id=item_id,
+                    quantity=quantity, unit_price=line_info[chosen][2],
+                ))
+        PlannedService.objects.bulk_create(new_services, batch_size=INSERT_BATCH_SIZE)
+        SessionWorker.objects.bulk_create(new_workers, batch_size=INSERT_BATCH_SIZE)
+        SessionAsset.objects.bulk_create(new_assets, batch_size=INSERT_BATCH_SIZE)
+        SessionActivity.objects.bulk_create(new_activities, batch_size=INSERT_BATCH_SIZE)
+        ServiceTypeLink.objects.bulk_create(new_types, batch_size=INSERT_BATCH_SIZE)
+
+        result.created = len(new_sessions)
+        for model, rows in (
+            (Session, new_sessions), (SessionClient, new_clients),
+            (PlannedService, new_services), (SessionWorker, new_workers),
+            (SessionAsset, new_assets), (SessionActivity, new_activities),
+            (ServiceTypeLink, new_types),
+        ):
+            result.rows[model._meta.db_table] += len(rows)
+        _progress(period_id, generation_done=F("generation_done") + result.created)
+    return result
+
+
+def _line_on(day, base_line_id, candidates, line_info):
+    """The agreement line a planned service bills on `day`, or None.
+
+    The base session's own line while its agreement is active on that day; otherwise the
+    client's line for the same support item and ratio on the most recent agreement active then.
+    """
+    info = line_info.get(base_line_id)
+    if info is not None and info[0] <= day <= info[1]:
+        return base_line_id
+    for a_start, a_end, pk in candidates:  # most recent agreement first
+        if a_start <= day <= a_end:
+            return pk
+    return None
+
+
+def _shift_activity(clock, tz, shift, a_start, a_end, session):
+    """An activity moved like its session and kept inside it; None if nothing is left."""
+    local_start = a_start.astimezone(tz).replace(tzinfo=None)
+    local_end = a_end.astimezone(tz).replace(tzinfo=None)
+    start = _shift(clock, tz, local_start, shift)
+    end = _shift(clock, tz, local_end, shift)
+    if end <= start:  # both ends in one DST gap: keep the length
+        end = start + (local_end - local_start)
+    start, end = max(start, session.start), min(end, session.end)
+    if end <= start:
+        return None
+    return start, end

@@ -1,8 +1,10 @@
+import datetime
+
 from django import forms
 
 from clients.models import Site
 
-from .models import BaseRoster, RosterPeriod
+from .models import BaseRoster
 
 
 class DateInput(forms.DateInput):
@@ -25,9 +27,101 @@ class BaseRosterForm(forms.ModelForm):
         help_texts = {"cycle_weeks": "1 to 12 weeks; the pattern repeats after this."}
 
 
-class RosterPeriodForm(forms.ModelForm):
-    class Meta:
-        model = RosterPeriod
-        fields = ["base_roster", "start_date", "end_date"]
-        widgets = {"start_date": DateInput(), "end_date": DateInput()}
-        labels = {"base_roster": "Base roster", "end_date": "End date (last day)"}
+class RosterPeriodForm(forms.Form):
+    """A period from a base roster: a start aligned with its cycle and a number of cycles.
+
+    The start dates offered depend on the chosen base roster (the form refreshes itself with
+    htmx when it changes); the server refuses a start that does not line up with the cycle.
+    """
+
+    base_roster = forms.ModelChoiceField(
+        queryset=BaseRoster.objects.filter(active=True).order_by("name"),
+        label="Base roster",
+        empty_label="Choose a base roster",
+    )
+    start_date = forms.DateField(label="Start date", widget=forms.Select)
+    cycles = forms.IntegerField(
+        label="Number of cycles", min_value=1, max_value=52, initial=1,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 52}),
+    )
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roster = self._chosen_roster()
+        self.starts = []
+        field = self.fields["start_date"]
+        if self.roster is None:
+            field.widget.choices = [("", "Choose a base roster first")]
+            return
+        from .services import next_period_starts
+
+        self.starts = next_period_starts(self.roster, today=today)
+        choices = [(d.isoformat(), f"{d:%a %d %b %Y}") for d in self.starts]
+        chosen = self._chosen_start()
+        if self.is_bound:
+            if chosen and chosen not in self.starts:
+                # Keep what was posted visible, so its error message has something to point at.
+                choices.insert(0, (chosen.isoformat(), f"{chosen:%a %d %b %Y}"))
+        elif chosen not in self.starts and self.starts:
+            # A refresh after the base roster changed: its own default replaces the old date.
+            self.initial["start_date"] = self._default_start()
+        field.widget.choices = choices
+        weeks = self.roster.cycle_weeks
+        field.help_text = (
+            f"Start dates line up with the {weeks}-week cycle that began "
+            f"{self.roster.start_date:%a %d %b %Y}."
+        )
+        self.fields["cycles"].help_text = (
+            f"One cycle is {weeks} week{'s' if weeks != 1 else ''}; "
+            "the period ends the day before the next cycle starts."
+        )
+
+    def _raw(self, name):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name))
+        return self.initial.get(name)
+
+    def _chosen_roster(self):
+        value = self._raw("base_roster")
+        if isinstance(value, BaseRoster):
+            return value
+        try:
+            return self.fields["base_roster"].queryset.filter(pk=int(value)).first()
+        except (TypeError, ValueError):
+            return None
+
+    def _chosen_start(self):
+        value = self._raw("start_date")
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return datetime.date.fromisoformat(value or "")
+        except ValueError:
+            return None
+
+    def _default_start(self):
+        """The first offered date after the roster's latest period, else the first offered."""
+        latest = self.roster.periods.order_by("-end_date").values_list("end_date", flat=True)
+        after = latest.first()
+        return next((d for d in self.starts if after is None or d > after), self.starts[0])
+
+    def clean(self):
+        data = super().clean()
+        roster, start = data.get("base_roster"), data.get("start_date")
+        if roster and start and (start - roster.start_date).days % roster.cycle_days:
+            from .services import misaligned_message
+
+            self.add_error("start_date", misaligned_message(roster, start))
+        return data
+
+    @property
+    def end_date(self):
+        """The end that follows from the chosen start and cycles (None until both are valid)."""
+        start = self._chosen_start()
+        try:
+            cycles = int(self._raw("cycles") or self.fields["cycles"].initial)
+        except (TypeError, ValueError):
+            return None
+        if self.roster is None or start is None or not 1 <= cycles <= 52:
+            return None
+        return start + datetime.timedelta(days=self.roster.cycle_days * cycles - 1)

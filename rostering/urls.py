@@ -11,4 +11,16 @@ urlpatterns = [
     path("roster-periods/", views.roster_period_list, name="roster_period_list"),
     path("roster-periods/new/", views.roster_period_create, name="roster_period_create"),
     path("roster-periods/<int:pk>/", views.roster_period_detail, name="roster_period_detail"),
+    path(
+        "roster-periods/<int:pk>/generate/", views.roster_period_generate,
+        name="roster_period_generate",
+    ),
+    path(
+        "roster-periods/<int:pk>/generation/", views.roster_period_generation,
+        name="roster_period_generation",
+    ),
+    path(
+        "roster-periods/<int:pk>/missing/", views.roster_period_missing,
+        name="roster_period_missing",
+    ),
 ]

@@ -2,10 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from clients.models import Site
+from sessions_app.models import Session
 from sessions_app.selectors import (
     build_week_grid,
     sessions_for_base_roster,
@@ -15,7 +20,13 @@ from sessions_app.selectors import (
 from . import selectors, services
 from .filters import BaseRosterFilter, RosterPeriodFilter
 from .forms import BaseRosterForm, RosterPeriodForm
+from .generation import STALE_AFTER, with_occurrence_counts
 from .models import BaseRoster, RosterPeriod
+
+# A period with more sessions than this shows one site at a time (a 4-week period of a large
+# provider has ~60,000 sessions; a browser cannot usefully show them all).
+GRID_SESSION_LIMIT = 800
+PREVIEW_LIMIT = 50
 
 
 def _form_error_status(form):
@@ -84,26 +95,63 @@ def roster_period_list(request):
 
 @permission_required("rostering.add_rosterperiod", raise_exception=True)
 def roster_period_create(request):
-    form = RosterPeriodForm(
-        request.POST or None, initial={"base_roster": request.GET.get("base_roster")}
-    )
+    """A period from a base roster. An htmx GET (a field changed) re-renders the form only."""
+    if request.method == "POST":
+        form = RosterPeriodForm(request.POST)
+    else:
+        fields = ("base_roster", "start_date", "cycles")
+        form = RosterPeriodForm(initial={k: request.GET[k] for k in fields if request.GET.get(k)})
     if request.method == "POST" and form.is_valid():
         try:
             period = services.roster_period_create(**form.cleaned_data)
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
-            messages.success(request, "Roster period created.")
+            messages.success(request, f"Roster period {period} created.")
             return redirect("rostering:roster_period_detail", pk=period.pk)
-    return render(
-        request, "rostering/roster_period_form.html", {"form": form},
-        status=_form_error_status(form),
+    template = (
+        "rostering/_roster_period_form.html"
+        if request.htmx and request.method == "GET"
+        else "rostering/roster_period_form.html"
+    )
+    return render(request, template, {"form": form}, status=_form_error_status(form))
+
+
+def _first_site_with_sessions(period):
+    return (
+        Site.objects.filter(
+            Exists(Session.objects.filter(site=OuterRef("pk"), roster_period=period))
+        )
+        .order_by("name")
+        .first()
     )
 
 
 def roster_period_detail(request, pk):
-    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster__site"), pk=pk)
+    periods = RosterPeriod.objects.select_related("base_roster__site").annotate(
+        session_total=Coalesce(
+            Subquery(
+                Session.objects.filter(roster_period=OuterRef("pk"))
+                .values("roster_period")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        )
+    )
+    if not request.htmx:
+        periods = with_occurrence_counts(periods)
+    period = get_object_or_404(periods, pk=pk)
     site = _grid_site(request, period.base_roster.site)
+    scope_note = ""
+    if site is None:
+        total = period.session_total
+        if total > GRID_SESSION_LIMIT:
+            site = _first_site_with_sessions(period)
+            scope_note = (
+                f"This period has {total:,} sessions, too many to show at once: showing "
+                f"{site}. Choose another site above."
+            )
     sessions = list(sessions_for_roster_period(roster_period=period, site=site))
     weeks = build_week_grid(
         start_date=period.start_date,
@@ -116,9 +164,90 @@ def roster_period_detail(request, pk):
         "site": site,
         "sites": Site.objects.filter(active=True),
         "session_count": len(sessions),
+        "scope_note": scope_note,
         "can_add": request.user.has_perm("sessions_app.add_session")
         and not period.is_published,
         "new_session_url": f"{reverse('sessions_app:create')}?roster_period={period.pk}",
     }
-    template = "rostering/_grid.html" if request.htmx else "rostering/roster_period_detail.html"
+    if request.htmx:
+        return render(request, "rostering/_grid.html", context)
+    context.update(_generation_context(request, period))
+    return render(request, "rostering/roster_period_detail.html", context)
+
+
+# -- generating the period's sessions from its base roster ---------------------------------
+
+
+def _generation_context(request, period, *, missing=True):
+    stale = period.generation_in_progress and (
+        period.generation_updated_at is None
+        or period.generation_updated_at < timezone.now() - STALE_AFTER
+    )
+    polling = period.generation_in_progress and not stale
+    context = {
+        "period": period,
+        "generation_polling": polling,
+        "generation_stale": stale,
+        "can_generate": request.user.has_perm("rostering.change_rosterperiod")
+        and not period.is_published
+        and period.base_roster.active,
+    }
+    if missing and not polling:
+        context["missing_count"] = services.missing_occurrence_count(period=period)
+    return context
+
+
+def _generation_panel(request, period, *, was_polling=False, error=""):
+    """The generation panel; once a job it was showing ends, the whole page reloads."""
+    context = _generation_context(request, period)
+    context["generation_error"] = error
+    response = render(request, "rostering/_generation.html", context)
+    if was_polling and not error and not context["generation_polling"]:
+        response["HX-Refresh"] = "true"  # the grid, counts and site scope change with it
+    return response
+
+
+@require_POST
+@permission_required("rostering.change_rosterperiod", raise_exception=True)
+def roster_period_generate(request, pk):
+    """Generate (or bring in) the period's missing sessions as a background job."""
+    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+    try:
+        started = services.roster_period_generation_request(period=period)
+    except ValidationError as exc:
+        started, error = False, " ".join(exc.messages)
+    else:
+        error = ""
+    period.refresh_from_db()
+    if request.htmx:
+        response = _generation_panel(request, period, was_polling=True, error=error)
+        response["HX-Trigger"] = "closeModal"
+        return response
+    if error:
+        messages.error(request, error)
+    elif not started:
+        messages.info(request, "Sessions are already being generated for this period.")
+    return redirect("rostering:roster_period_detail", pk=period.pk)
+
+
+def roster_period_generation(request, pk):
+    """The generation panel, polled every second while a job is queued or running."""
+    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+    if not request.htmx:
+        return redirect("rostering:roster_period_detail", pk=period.pk)
+    return _generation_panel(request, period, was_polling=True)
+
+
+def roster_period_missing(request, pk):
+    """Preview of the base-roster sessions not in the period yet (capped)."""
+    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+    context = {
+        "period": period,
+        "missing": services.missing_occurrences(period=period, limit=PREVIEW_LIMIT),
+        "missing_count": services.missing_occurrence_count(period=period),
+        "can_generate": request.user.has_perm("rostering.change_rosterperiod")
+        and not period.is_published
+        and period.base_roster.active,
+    }
+    template = "rostering/_missing.html" if request.htmx else "rostering/roster_period_missing.html"
     return render(request, template, context)

@@ -67,14 +67,15 @@ def test_a_bad_cycle_length_comes_back_422_with_a_message(scheduler_client):
     assert not BaseRoster.objects.exists()
 
 
-def test_create_an_empty_roster_period(scheduler_client):
+def test_create_a_roster_period_from_a_base_roster(scheduler_client):
     roster = BaseRosterFactory()
     r = scheduler_client.post(
         reverse("rostering:roster_period_create"),
-        {"base_roster": roster.pk, "start_date": "2026-11-16", "end_date": "2026-11-29"},
+        {"base_roster": roster.pk, "start_date": "2026-11-16", "cycles": "1"},
     )
     assert r.status_code == 302
-    assert RosterPeriod.objects.get().status == "draft"
+    period = RosterPeriod.objects.get()
+    assert period.status == "draft" and period.end_date == datetime.date(2026, 11, 29)
 
 
 def test_base_roster_list_filters_and_paginates(scheduler_client):

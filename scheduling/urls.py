@@ -1,9 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import period_views, views
 
-live_patterns = ([path("", views.live, name="live")], "scheduling")
+live_patterns = ([path("", views.live, name="live"), *period_views.urlpatterns], "scheduling")
 
 urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

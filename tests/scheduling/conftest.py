@@ -91,3 +91,39 @@ def issues(pw):
         return [i for i in found if rule is None or i.rule == rule]
 
     return run
+
+
+@pytest.fixture
+def eager_celery():
+    """Run tasks in-process even when CELERY_BROKER_URL points at Redis (no worker in tests)."""
+    from config.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def validate(pw, django_capture_on_commit_callbacks, eager_celery):
+    """validate(period=None) -> the finished PeriodValidation, run through the task."""
+    from scheduling.period_services import period_validation_request
+
+    def run(period=None):
+        period = period or pw["period"]
+        with django_capture_on_commit_callbacks(execute=True):
+            validation = period_validation_request(period=period)
+        validation.refresh_from_db()
+        return validation
+
+    return run
+
+
+@pytest.fixture
+def scheduler_client(client, django_user_model):
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("sam", password="pw-sam-12345")
+    user.groups.add(Group.objects.get(name="Scheduler"))
+    client.force_login(user)
+    return client

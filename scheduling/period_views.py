@@ -1,0 +1,135 @@
+"""Validating and publishing a roster period, from the panel on the period page.
+
+Thin views: the service decides, the panel partial is rendered (htmx) or the period page is
+shown again (no JavaScript). The panel is on the page through `{% period_validation_panel %}`.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from rostering.models import RosterPeriod
+
+from . import period_selectors as selectors
+from . import period_services as services
+from .models import PeriodValidation
+from .period_checks import RULES
+from .period_forms import PublishForm
+
+PANEL = "rostering/_validation_panel.html"
+PERMISSION = "rostering.change_rosterperiod"
+
+
+def validation_panel_context(request, period: RosterPeriod, *, publish_form=None) -> dict:
+    """Everything the panel shows, in a fixed number of queries."""
+    # One query for a period never validated, none for a published one.
+    validation = None if period.is_published else selectors.latest_validation(period=period)
+    readiness = selectors.publish_readiness(period=period, validation=validation, fetch=False)
+    rule = request.GET.get("rule") if request.GET.get("rule") in RULES else None
+    report = None
+    if validation is not None and validation.status == PeriodValidation.Status.DONE:
+        report = selectors.validation_report(
+            validation=validation, rule=rule, page=request.GET.get("page")
+        )
+    allowed = request.user.has_perm(PERMISSION) and not period.is_published
+    return {
+        "request": request,
+        "period": period,
+        "validation": validation,
+        "readiness": readiness,
+        "report": report,
+        "rule": rule if report and report.rule else None,
+        "polling": validation is not None and validation.is_active,
+        "can_validate": allowed,
+        "can_publish": allowed,
+        "publish_form": publish_form or PublishForm(),
+        "panel_url": reverse("scheduling:period_validation", args=[period.pk]),
+        "period_url": reverse("rostering:roster_period_detail", args=[period.pk]),
+    }
+
+
+def _period(pk) -> RosterPeriod:
+    return get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+
+
+def _panel(request, period, *, status=200, publish_form=None):
+    context = validation_panel_context(request, period, publish_form=publish_form)
+    return render(request, PANEL, context, status=status)
+
+
+@require_GET
+def validation_panel(request, pk):
+    """The panel alone: polled while a validation runs; pages and rules of the report."""
+    period = _period(pk)
+    if not request.htmx:
+        url = reverse("rostering:roster_period_detail", args=[pk])
+        return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
+    return _panel(request, period)
+
+
+@require_POST
+@permission_required(PERMISSION, raise_exception=True)
+def validate(request, pk):
+    period = _period(pk)
+    try:
+        services.period_validation_request(period=period, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    if request.htmx:
+        return _panel(request, period)
+    return redirect("rostering:roster_period_detail", pk=pk)
+
+
+@require_POST
+@permission_required(PERMISSION, raise_exception=True)
+def publish(request, pk):
+    period = _period(pk)
+    form = PublishForm(request.POST)
+    if form.is_valid():
+        try:
+            result = services.roster_period_publish(
+                period=period, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            if result.published:
+                messages.success(
+                    request,
+                    f"Published: {result.sessions_rostered} session"
+                    f"{'s' if result.sessions_rostered != 1 else ''} Rostered and on the live "
+                    f"schedule; {result.workers_notified} worker"
+                    f"{'s' if result.workers_notified != 1 else ''} notified.",
+                )
+            else:
+                when = result.period.published_at
+                messages.info(
+                    request,
+                    "This roster period was already published"
+                    f"{f' at {when:%H:%M:%S}' if when else ''}; nothing changed.",
+                )
+            url = reverse("rostering:roster_period_detail", args=[pk])
+            if request.htmx:
+                response = HttpResponse()
+                response["HX-Redirect"] = url
+                return response
+            return redirect(url)
+    if request.htmx:
+        return _panel(request, period, status=422, publish_form=form)
+    for error in form.non_field_errors():
+        messages.error(request, error)
+    return redirect("rostering:roster_period_detail", pk=pk)
+
+
+urlpatterns = [
+    path("roster-periods/<int:pk>/validation/", validation_panel, name="period_validation"),
+    path("roster-periods/<int:pk>/validate/", validate, name="period_validate"),
+    path("roster-periods/<int:pk>/publish/", publish, name="period_publish"),
+]

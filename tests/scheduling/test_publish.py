@@ -1,0 +1,428 @@
+"""Validation runs and publishing a roster period: services, the panel and the live schedule."""
+
+import datetime
+import json
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from rostering.models import RosterPeriod
+from scheduling.models import Notification, PeriodValidation
+from scheduling.period_services import (
+    period_notifications_send,
+    period_validation_request,
+    period_validation_run,
+    roster_period_publish,
+)
+from sessions_app.models import Session
+from tests.factories import RosterPeriodFactory, WorkerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def publish(period, *, warnings=False, earlier=False):
+    return roster_period_publish(
+        period=period, acknowledged_warnings=warnings, acknowledged_earlier_unpublished=earlier
+    )
+
+
+@pytest.fixture
+def staffed(pw, add_session):
+    """Four sessions for two workers, without a problem."""
+    return [
+        add_session("2026-11-17", "09:00", workers=[pw["wendy"]], clients=[pw["ada"]],
+                    employee_message="Ring the bell twice."),
+        add_session("2026-11-18", "09:00", workers=[pw["wendy"]], clients=[pw["ada"]]),
+        add_session("2026-11-17", "13:00", workers=[pw["will"]]),
+        add_session("2026-11-19", "13:00", workers=[pw["will"], pw["wendy"]]),
+    ]
+
+
+# --- validation runs ------------------------------------------------------------------------
+def test_a_validation_runs_in_the_background_and_stores_its_report(pw, add_session, validate):
+    bare = add_session("2026-11-17", "09:00")
+    add_session("2026-11-17", "06:00", hours=11, workers=[pw["wendy"]])
+    v = validate()
+    assert v.status == PeriodValidation.Status.DONE
+    assert (v.error_count, v.warning_count, v.session_count) == (1, 1, 2)
+    assert v.rule_counts == {"no_worker": 1, "long_day": 1}
+    assert v.report[0]["rule"] == "no_worker" and v.report[0]["session_id"] == bare.pk
+    assert v.report[0]["severity"] == "error"
+    assert set(v.report[0]) >= {"severity", "rule", "message", "session_id"}
+    assert v.started_at <= v.finished_at
+
+
+def test_requesting_twice_shares_the_queued_run(pw):
+    first = period_validation_request(period=pw["period"])
+    second = period_validation_request(period=pw["period"])
+    assert first.pk == second.pk
+    assert PeriodValidation.objects.count() == 1
+
+
+def test_a_lost_run_is_replaced(pw):
+    lost = period_validation_request(period=pw["period"])
+    PeriodValidation.objects.filter(pk=lost.pk).update(
+        created_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    )
+    fresh = period_validation_request(period=pw["period"])
+    assert fresh.pk != lost.pk
+    lost.refresh_from_db()
+    assert lost.status == PeriodValidation.Status.FAILED
+
+
+def test_running_a_validation_again_does_nothing(pw, add_session, validate):
+    add_session("2026-11-17", "09:00")
+    v = validate()
+    finished = v.finished_at
+    assert period_validation_run(validation_id=v.pk).finished_at == finished
+    assert period_validation_run(validation_id=999999) is None
+
+
+def test_a_failing_validation_is_recorded(pw, add_session, validate, monkeypatch):
+    add_session("2026-11-17", "09:00")
+
+    def boom(period):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("scheduling.period_services.check_period", boom)
+    v = validate()
+    assert v.status == PeriodValidation.Status.FAILED
+    assert "database went away" in v.failure_message
+    # A new validation can be requested at once.
+    assert period_validation_request(period=pw["period"]).pk != v.pk
+
+
+def test_a_published_period_is_not_validated_again(pw):
+    RosterPeriod.objects.filter(pk=pw["period"].pk).update(status="published")
+    pw["period"].refresh_from_db()
+    with pytest.raises(ValidationError):
+        period_validation_request(period=pw["period"])
+
+
+# --- publishing -----------------------------------------------------------------------------
+def test_publishing_rosters_the_sessions_and_notifies_each_worker_once(
+    pw, staffed, validate, django_capture_on_commit_callbacks
+):
+    cancelled = Session.objects.create(
+        roster_period=pw["period"], session_type=pw["type"], site=pw["site"],
+        start=staffed[0].start, end=staffed[0].end, subject="Cancelled one",
+        status=Session.Status.CANCELLED,
+    )
+    validate()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = publish(pw["period"])
+    assert result.published and result.sessions_rostered == 4 and result.workers_notified == 2
+
+    period = RosterPeriod.objects.get(pk=pw["period"].pk)
+    assert period.status == RosterPeriod.Status.PUBLISHED and period.published_at
+    statuses = set(Session.objects.filter(pk__in=[s.pk for s in staffed])
+                   .values_list("status", flat=True))
+    assert statuses == {Session.Status.ROSTERED}
+    cancelled.refresh_from_db()
+    assert cancelled.status == Session.Status.CANCELLED
+
+    # One email per worker, not per session.
+    assert len(mail.outbox) == 2
+    assert Notification.objects.filter(period=period).count() == 2
+    to_wendy = next(m for m in mail.outbox if m.to == [pw["wendy"].email])
+    assert to_wendy.subject == "Your roster Mon 16 Nov – Sun 29 Nov 2026: 3 sessions"
+    assert "Hello Wendy," in to_wendy.body
+    assert "Tue 17 Nov 09:00–11:00" in to_wendy.body
+    assert "Message: Ring the bell twice." in to_wendy.body
+    assert "6 hours in all" in to_wendy.body
+    assert all(n.sent_at for n in Notification.objects.all())
+
+
+def test_published_sessions_are_on_the_live_schedule(
+    pw, staffed, validate, scheduler_client
+):
+    url = reverse("scheduling:live") + "?week=2026-11-16"
+    assert staffed[0].subject not in scheduler_client.get(url).content.decode()
+    validate()
+    publish(pw["period"])
+    html = scheduler_client.get(url).content.decode()
+    assert html.count(staffed[0].subject) == 4
+    assert html.count("badge-rostered") == 4
+    assert "Wendy Walker" in html
+
+
+def test_publishing_twice_does_nothing_the_second_time(
+    pw, staffed, validate, django_capture_on_commit_callbacks
+):
+    validate()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = publish(pw["period"])
+    published_at = RosterPeriod.objects.get(pk=pw["period"].pk).published_at
+    with django_capture_on_commit_callbacks(execute=True):
+        second = publish(pw["period"])
+    assert first.published and not second.published
+    assert RosterPeriod.objects.get(pk=pw["period"].pk).published_at == published_at
+    assert len(mail.outbox) == 2
+    assert Notification.objects.count() == 2
+
+
+def test_sending_again_sends_nothing(pw, staffed, validate):
+    validate()
+    publish(pw["period"])
+    assert period_notifications_send(period_id=pw["period"].pk) == 2
+    assert period_notifications_send(period_id=pw["period"].pk) == 0
+    assert len(mail.outbox) == 2
+
+
+def test_a_worker_without_an_email_is_recorded_but_not_emailed(pw, add_session, validate):
+    quiet = WorkerFactory(first_name="Quinn", last_name="Quiet", email="")
+    add_session("2026-11-17", "09:00", workers=[quiet])
+    add_session("2026-11-18", "09:00", workers=[pw["wendy"]])
+    validate()
+    publish(pw["period"])
+    assert period_notifications_send(period_id=pw["period"].pk) == 1
+    assert Notification.objects.count() == 2
+    assert [m.to for m in mail.outbox] == [[pw["wendy"].email]]
+
+
+def test_publishing_needs_a_validation(pw, staffed):
+    with pytest.raises(ValidationError, match="Validate the period"):
+        publish(pw["period"])
+    assert RosterPeriod.objects.get(pk=pw["period"].pk).status == "draft"
+
+
+def test_publishing_is_refused_while_there_are_errors(pw, staffed, add_session, validate):
+    bare = add_session("2026-11-20", "09:00")
+    validate()
+    with pytest.raises(ValidationError, match="Fix the 1 error"):
+        publish(pw["period"], warnings=True, earlier=True)
+    assert set(Session.objects.values_list("status", flat=True)) == {"draft"}
+    assert Notification.objects.count() == 0
+    # Fixed, then validated again: it publishes.
+    bare.session_workers.create(worker=pw["will"])
+    Session.objects.get(pk=bare.pk).save()
+    validate()
+    assert publish(pw["period"]).published
+
+
+def test_a_change_after_the_validation_needs_a_new_one(pw, staffed, validate):
+    validate()
+    staffed[0].comments = "Changed"
+    staffed[0].save()
+    with pytest.raises(ValidationError, match="changed after the last validation"):
+        publish(pw["period"])
+    validate()
+    assert publish(pw["period"]).published
+
+
+def test_a_deleted_session_needs_a_new_validation(pw, staffed, validate):
+    validate()
+    staffed[2].delete()
+    with pytest.raises(ValidationError, match="changed after the last validation"):
+        publish(pw["period"])
+
+
+def test_a_live_change_around_the_dates_needs_a_new_validation(
+    pw, staffed, add_session, validate
+):
+    validate()
+    add_session("2026-11-17", "09:30", workers=[pw["wendy"]], period=None)
+    with pytest.raises(ValidationError, match="live schedule around these dates changed"):
+        publish(pw["period"])
+    validate()
+    with pytest.raises(ValidationError, match="Fix the 1 error"):
+        publish(pw["period"])
+
+
+def test_a_running_validation_blocks_publishing(pw, staffed, validate):
+    validate()
+    period_validation_request(period=pw["period"])  # queued, not run
+    with pytest.raises(ValidationError, match="still running"):
+        publish(pw["period"])
+
+
+def test_warnings_must_be_acknowledged(pw, add_session, validate):
+    add_session("2026-11-17", "06:00", hours=11, workers=[pw["wendy"]])
+    validate()
+    with pytest.raises(ValidationError, match="I have read the warnings"):
+        publish(pw["period"])
+    assert publish(pw["period"], warnings=True).published
+
+
+def test_an_earlier_unpublished_period_needs_a_confirmation(pw, staffed, validate):
+    earlier = RosterPeriodFactory(
+        base_roster=pw["roster"], start_date=datetime.date(2026, 11, 2),
+        end_date=datetime.date(2026, 11, 15),
+    )
+    validate()
+    with pytest.raises(ValidationError, match="earlier period of Fortnight is still unpublished"):
+        publish(pw["period"])
+    RosterPeriod.objects.filter(pk=earlier.pk).update(status="published")
+    assert publish(pw["period"]).published
+
+
+def test_an_earlier_unpublished_period_can_be_confirmed(pw, staffed, validate):
+    RosterPeriodFactory(
+        base_roster=pw["roster"], start_date=datetime.date(2026, 11, 2),
+        end_date=datetime.date(2026, 11, 15),
+    )
+    validate()
+    assert publish(pw["period"], earlier=True).published
+
+
+def test_a_later_unpublished_period_is_no_concern(pw, staffed, validate):
+    RosterPeriodFactory(
+        base_roster=pw["roster"], start_date=datetime.date(2026, 11, 30),
+        end_date=datetime.date(2026, 12, 13),
+    )
+    validate()
+    assert publish(pw["period"]).published
+
+
+@pytest.mark.parametrize("sessions", [10, 60])
+def test_publishing_takes_the_same_number_of_queries_whatever_the_sessions(
+    pw, add_session, validate, django_assert_max_num_queries, sessions
+):
+    workers = [pw["wendy"], pw["will"], WorkerFactory()]
+    for i in range(sessions):
+        day = datetime.date(2026, 11, 16) + datetime.timedelta(days=i % 14)
+        add_session(day.isoformat(), f"{6 + (i // 14) % 12:02d}:00", hours=1,
+                    workers=[workers[i % 3]])
+    validate()
+    with django_assert_max_num_queries(12) as captured:
+        assert publish(pw["period"], warnings=True).sessions_rostered == sessions
+    writes = [q["sql"] for q in captured.captured_queries
+              if q["sql"].startswith(("UPDATE", "INSERT"))]
+    # One UPDATE of the sessions, one of the period, one INSERT of the notifications.
+    assert len(writes) == 3, writes
+
+
+# --- the panel on the period page --------------------------------------------------------
+def period_url(pw):
+    return reverse("rostering:roster_period_detail", args=[pw["period"].pk])
+
+
+def panel_url(pw, query=""):
+    return reverse("scheduling:period_validation", args=[pw["period"].pk]) + query
+
+
+HX = {"HX-Request": "true"}
+
+
+def test_the_period_page_shows_the_panel(pw, scheduler_client):
+    html = scheduler_client.get(period_url(pw)).content.decode()
+    assert 'id="period-validation"' in html
+    assert "Not validated yet" in html
+    assert ">Validate</button>" in html
+    assert "Publish</button>" in html and "Validate the period before publishing it." in html
+
+
+def test_validate_by_htmx_returns_the_panel_with_the_report(
+    pw, add_session, scheduler_client, django_capture_on_commit_callbacks, eager_celery
+):
+    bare = add_session("2026-11-17", "09:00")
+    url = reverse("scheduling:period_validate", args=[pw["period"].pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        r = scheduler_client.post(url, headers=HX)
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "<html" not in html
+    r = scheduler_client.get(panel_url(pw), headers=HX)
+    html = r.content.decode()
+    assert "1 error" in html and "No worker" in html
+    edit = reverse("sessions_app:edit", args=[bare.pk])
+    assert f'href="{edit}" hx-get="{edit}" hx-target="#modal-body"' in html
+    assert "every 1s" not in html
+
+
+def test_the_panel_polls_while_validating(pw, add_session, scheduler_client):
+    add_session("2026-11-17", "09:00")
+    period_validation_request(period=pw["period"])
+    html = scheduler_client.get(panel_url(pw), headers=HX).content.decode()
+    assert 'hx-trigger="every 1s"' in html
+    assert "Validation queued" in html
+    assert "Validation is still running." in html
+
+
+def test_the_report_is_grouped_and_paged(pw, add_session, scheduler_client, validate):
+    for i in range(30):
+        add_session(f"2026-11-{16 + i % 14:02d}", f"{6 + i // 14:02d}:00", hours=1)
+    validate()
+    html = scheduler_client.get(period_url(pw)).content.decode()
+    assert html.count('class="vsession"') == 5  # a preview of each rule
+    assert "Show all 30" in html
+    page1 = scheduler_client.get(panel_url(pw, "?rule=no_worker"), headers=HX).content.decode()
+    assert page1.count('class="vsession"') == 25
+    assert "Showing 1–25 of 30" in page1 and "Page 1 of 2" in page1
+    page2 = scheduler_client.get(panel_url(pw, "?rule=no_worker&page=2"),
+                                 headers=HX).content.decode()
+    assert page2.count('class="vsession"') == 5
+
+
+def test_the_panel_without_htmx_goes_to_the_period_page(pw, scheduler_client):
+    r = scheduler_client.get(panel_url(pw, "?rule=no_worker"))
+    assert r.status_code == 302 and r.url == period_url(pw) + "?rule=no_worker"
+
+
+def test_publish_by_htmx_redirects_to_the_period_page(
+    pw, staffed, validate, scheduler_client, django_capture_on_commit_callbacks
+):
+    validate()
+    url = reverse("scheduling:period_publish", args=[pw["period"].pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        r = scheduler_client.post(url, headers=HX)
+    assert r.status_code == 200 and r["HX-Redirect"] == period_url(pw)
+    page = scheduler_client.get(period_url(pw)).content.decode()
+    assert "Published: 4 sessions Rostered and on the live schedule; 2 workers notified." in page
+    assert "badge-published" in page and "Open in Scheduling" in page
+    # Pressed again (a second scheduler): a clear message, nothing changes.
+    r = scheduler_client.post(url)
+    assert r.status_code == 302
+    page = scheduler_client.get(period_url(pw)).content.decode()
+    assert "already published" in page
+    assert len(mail.outbox) == 2
+
+
+def test_publish_refused_rerenders_the_panel_with_422(
+    pw, add_session, validate, scheduler_client
+):
+    add_session("2026-11-17", "06:00", hours=11, workers=[pw["wendy"]])
+    validate()
+    url = reverse("scheduling:period_publish", args=[pw["period"].pk])
+    r = scheduler_client.post(url, headers=HX)
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert "I have read the warnings" in html and 'role="alert"' in html
+    r = scheduler_client.post(url, {"acknowledged_warnings": "on"}, headers=HX)
+    assert r.status_code == 200 and r["HX-Redirect"]
+
+
+def test_the_earlier_unpublished_period_is_shown_before_publishing(
+    pw, staffed, validate, scheduler_client
+):
+    RosterPeriodFactory(
+        base_roster=pw["roster"], start_date=datetime.date(2026, 11, 2),
+        end_date=datetime.date(2026, 11, 15),
+    )
+    validate()
+    html = scheduler_client.get(period_url(pw)).content.decode()
+    assert "An earlier period of Fortnight is still unpublished" in html
+    assert "Publish before the earlier period" in html
+
+
+def test_validating_and_publishing_need_permission(pw, staffed, client, django_user_model):
+    viewer = django_user_model.objects.create_user("vic", password="pw-vic-12345")
+    client.force_login(viewer)
+    for name in ("period_validate", "period_publish"):
+        url = reverse(f"scheduling:{name}", args=[pw["period"].pk])
+        assert client.post(url).status_code == 403
+    html = client.get(period_url(pw)).content.decode()
+    assert ">Validate</button>" not in html and "Publish</button>" not in html
+
+
+def test_the_panel_reloads_when_a_session_is_saved(pw, scheduler_client):
+    html = scheduler_client.get(panel_url(pw), headers=HX).content.decode()
+    assert 'hx-trigger="sessionSaved from:body"' in html
+
+
+def test_json_report_round_trips(pw, add_session, validate):
+    add_session("2026-11-17", "09:00")
+    v = validate()
+    assert json.loads(json.dumps(v.report)) == v.report

@@ -426,3 +426,37 @@ def test_json_report_round_trips(pw, add_session, validate):
     add_session("2026-11-17", "09:00")
     v = validate()
     assert json.loads(json.dumps(v.report)) == v.report
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_publishing_at_once_publish_once(pw, staffed, validate):
+    """On PostgreSQL the period row is locked: one publishes, the other finds it published."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (SELECT … FOR UPDATE) need PostgreSQL")
+    validate()
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def press():
+        try:
+            barrier.wait(timeout=10)
+            period = RosterPeriod.objects.get(pk=pw["period"].pk)
+            results.append(publish(period))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors, errors
+    assert sorted(r.published for r in results) == [False, True]
+    assert Notification.objects.count() == 2
+    assert set(Session.objects.values_list("status", flat=True)) == {"rostered"}

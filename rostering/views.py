@@ -68,8 +68,14 @@ def _grid_site(request, default=None):
 
 
 def base_roster_detail(request, pk):
-    roster = get_object_or_404(BaseRoster.objects.select_related("site"), pk=pk)
-    site = _grid_site(request, roster.site)
+    roster = get_object_or_404(
+        BaseRoster.objects.select_related("site").annotate(session_total=Count("sessions")),
+        pk=pk,
+    )
+    site, scope_note = _grid_scope(
+        request, default_site=roster.site, total=roster.session_total,
+        noun="base roster", base_roster=roster,
+    )
     sessions = list(sessions_for_base_roster(base_roster=roster, site=site))
     weeks = build_week_grid(
         start_date=roster.start_date, num_days=roster.cycle_days, sessions=sessions
@@ -80,6 +86,7 @@ def base_roster_detail(request, pk):
         "site": site,
         "sites": Site.objects.filter(active=True),
         "session_count": len(sessions),
+        "scope_note": scope_note,
         "can_add": request.user.has_perm("sessions_app.add_session"),
         "new_session_url": f"{reverse('sessions_app:create')}?base_roster={roster.pk}",
     }
@@ -117,14 +124,24 @@ def roster_period_create(request):
     return render(request, template, {"form": form}, status=_form_error_status(form))
 
 
-def _first_site_with_sessions(period):
+def _first_site_with_sessions(**home):
     return (
-        Site.objects.filter(
-            Exists(Session.objects.filter(site=OuterRef("pk"), roster_period=period))
-        )
+        Site.objects.filter(Exists(Session.objects.filter(site=OuterRef("pk"), **home)))
         .order_by("name")
         .first()
     )
+
+
+def _grid_scope(request, *, default_site, total, noun, **home):
+    """(site, note): big grids show one site at a time, so a page never grows unbounded."""
+    site = _grid_site(request, default_site)
+    if site is None and total > GRID_SESSION_LIMIT:
+        site = _first_site_with_sessions(**home)
+        return site, (
+            f"This {noun} has {total:,} sessions, too many to show at once: showing "
+            f"{site}. Choose another site above."
+        )
+    return site, ""
 
 
 def roster_period_detail(request, pk):
@@ -142,16 +159,10 @@ def roster_period_detail(request, pk):
     if not request.htmx:
         periods = with_occurrence_counts(periods)
     period = get_object_or_404(periods, pk=pk)
-    site = _grid_site(request, period.base_roster.site)
-    scope_note = ""
-    if site is None:
-        total = period.session_total
-        if total > GRID_SESSION_LIMIT:
-            site = _first_site_with_sessions(period)
-            scope_note = (
-                f"This period has {total:,} sessions, too many to show at once: showing "
-                f"{site}. Choose another site above."
-            )
+    site, scope_note = _grid_scope(
+        request, default_site=period.base_roster.site, total=period.session_total,
+        noun="period", roster_period=period,
+    )
     sessions = list(sessions_for_roster_period(roster_period=period, site=site))
     weeks = build_week_grid(
         start_date=period.start_date,

@@ -141,3 +141,20 @@ def test_grid_shows_each_sessions_wall_clock_time_at_its_site(scheduler_client):
         reverse("rostering:base_roster_detail", args=[roster.pk])
     ).content.decode()
     assert "09:00–11:00" in html  # not 12:00–14:00, Sydney's clock
+
+
+def test_a_big_base_roster_grid_shows_one_site_at_a_time(scheduler_client, monkeypatch):
+    import rostering.views
+
+    monkeypatch.setattr(rostering.views, "GRID_SESSION_LIMIT", 3)
+    roster = BaseRosterFactory(start_date=datetime.date(2026, 11, 2), cycle_weeks=1)
+    alpha, beta = SiteFactory(name="Alpha House"), SiteFactory(name="Beta House")
+    for i, site in enumerate([alpha, alpha, beta, beta]):
+        SessionFactory(base_roster=roster, site=site, subject=f"S{i} at {site.name}",
+                       start=datetime.datetime(2026, 11, 3, 8 + i, tzinfo=SYD))
+    url = reverse("rostering:base_roster_detail", args=[roster.pk])
+    html = scheduler_client.get(url).content.decode()
+    assert "This base roster has 4 sessions, too many to show at once: showing Alpha" in html
+    assert html.count("data-session-id=") == 2
+    html = scheduler_client.get(url, {"site": beta.pk}).content.decode()
+    assert "S2 at Beta House" in html and "S0 at Alpha House" not in html

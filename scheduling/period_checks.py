@@ -24,11 +24,13 @@ Cancelled sessions, and cancelled clients of a session, are left out everywhere.
 from __future__ import annotations
 
 import datetime
+import logging
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
+from django.db import DatabaseError, connection, transaction
 from django.db.models import (
     Case,
     DateField,
@@ -43,12 +45,12 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
     Window,
 )
+from django.db.models.expressions import RowRange
 from django.db.models.functions import Lag, TruncDate, TruncWeek
 
 from clients.models import Site
@@ -60,6 +62,8 @@ from sessions_app.models import (
     SessionClient,
     SessionWorker,
 )
+
+logger = logging.getLogger(__name__)
 
 ERROR = "error"
 WARNING = "warning"
@@ -247,29 +251,54 @@ _ATTENDEE = {
 def _double_bookings(ctx: _Context, attendee: str, *, live: bool) -> list[dict]:
     """Pairs (a link in the period, another link of the same attendee) whose sessions overlap.
 
-    A self-join on the link table through the attendee (`worker__session_links` …): all the
+    A self-join on the link table through the attendee (`worker__session_links` …); all the
     conditions on the other link sit in one filter() call, so Django joins it once.
+
+    Inside the period, joining every link with every other link of the same attendee grows
+    with the square of their sessions, so a window finds the clashing links first: in each
+    attendee's links in start order, a link clashes when it starts before the latest end of
+    the links before it (running MAX over the preceding rows). Only those are joined, with
+    the earlier links they overlap. Against the live schedule, only the live sessions within
+    the period's span take part, so the join stays small.
     """
     model, name_fields, extra = _ATTENDEE[attendee]
     other = f"{attendee}__session_links"
-    conditions = {
-        f"{other}__session__start__lt": F("session__end"),
-        f"{other}__session__end__gt": F("session__start"),
-        f"{other}__session__status__in": NOT_CANCELLED,
-        **{f"{other}__{k}": v for k, v in extra.items()},
-    }
+    mine = model.objects.filter(
+        session__roster_period=ctx.period, session__status__in=NOT_CANCELLED, **extra
+    )
+    conditions = [
+        Q(**{
+            f"{other}__session__end__gt": F("session__start"),
+            f"{other}__session__status__in": NOT_CANCELLED,
+            **{f"{other}__{k}": v for k, v in extra.items()},
+        })
+    ]
     if live:
         window = live_sessions(start=ctx.first_start, end=ctx.last_end)
-        conditions[f"{other}__session__in"] = window.values("pk")
+        conditions.append(Q(**{
+            f"{other}__session__start__lt": F("session__end"),
+            f"{other}__session__in": window.values("pk"),
+        }))
     else:
-        conditions[f"{other}__session__roster_period"] = ctx.period
-        # Each pair once.
-        conditions[f"{other}__session_id__gt"] = F("session_id")
-    return list(
-        model.objects.filter(
-            session__roster_period=ctx.period, session__status__in=NOT_CANCELLED, **extra
+        order = [F("session__start").asc(), F("session_id").asc()]
+        clashing = mine.annotate(
+            latest_end=Window(
+                Max("session__end"), partition_by=[F(f"{attendee}_id")], order_by=order,
+                frame=RowRange(start=None, end=-1),
+            )
+        ).filter(session__start__lt=F("latest_end"))
+        mine = model.objects.filter(pk__in=clashing.values("pk"))
+        # The earlier links (in start order) that overlap it.
+        conditions.append(Q(**{f"{other}__session__roster_period": ctx.period}))
+        conditions.append(
+            Q(**{f"{other}__session__start__lt": F("session__start")})
+            | Q(**{
+                f"{other}__session__start": F("session__start"),
+                f"{other}__session_id__lt": F("session_id"),
+            })
         )
-        .filter(**conditions)
+    return list(
+        mine.filter(*conditions)
         .values(
             "session_id",
             "session__start",
@@ -346,16 +375,19 @@ def check_unavailability(ctx: _Context) -> list[Issue]:
 
 
 def check_qualifications(ctx: _Context) -> list[Issue]:
-    """Each (worker, qualification required by the session type) not held on the local date."""
+    """Each (worker, qualification required by the session type) not held on the local date.
+
+    An anti-join (NOT EXISTS a valid WorkerQualification), then one query for what the workers
+    do hold of those qualifications, to say "expired" rather than "missing".
+    """
     day = local(TruncDate, "session__start", "session__site__time_zone", ctx.zones)
-    held = WorkerQualification.objects.filter(
-        worker=OuterRef("worker_id"), qualification=OuterRef("qualification_id")
-    )
-    valid = held.filter(
+    valid = WorkerQualification.objects.filter(
         Q(expires_on__isnull=True) | Q(expires_on__gte=OuterRef("day")),
         Q(obtained_on__isnull=True) | Q(obtained_on__lte=OuterRef("day")),
+        worker=OuterRef("worker_id"),
+        qualification=OuterRef("qualification_id"),
     )
-    rows = (
+    rows = list(
         SessionWorker.objects.filter(
             session__roster_period=ctx.period,
             session__status__in=NOT_CANCELLED,
@@ -366,25 +398,32 @@ def check_qualifications(ctx: _Context) -> list[Issue]:
             qualification_id=F("session__session_type__required_qualifications"),
             qualification_name=F("session__session_type__required_qualifications__name"),
         )
-        .annotate(
-            is_valid=Exists(valid),
-            expires_on=Subquery(held.values("expires_on")[:1]),
-            obtained_on=Subquery(held.values("obtained_on")[:1]),
-        )
-        .filter(is_valid=False)
+        .filter(~Exists(valid))
         .values(
-            "session_id", "session__start", "worker__first_name", "worker__last_name", "day",
-            "qualification_name", "expires_on", "obtained_on",
+            "session_id", "session__start", "worker_id", "worker__first_name",
+            "worker__last_name", "day", "qualification_id", "qualification_name",
         )
         .order_by("session__start", "session_id")
     )
+    held = {}
+    if rows:
+        held = {
+            (q["worker_id"], q["qualification_id"]): q
+            for q in WorkerQualification.objects.filter(
+                worker_id__in={r["worker_id"] for r in rows},
+                qualification_id__in={r["qualification_id"] for r in rows},
+            )
+            .order_by()
+            .values("worker_id", "qualification_id", "expires_on", "obtained_on")
+        }
     issues = []
     for r in rows:
         who, qual = _name(r, "worker"), r["qualification_name"]
-        if r["expires_on"] and r["expires_on"] < r["day"]:
-            text = f"{who}'s {qual} expired on {r['expires_on']:%-d %b %Y}."
-        elif r["obtained_on"] and r["obtained_on"] > r["day"]:
-            text = f"{who} only holds {qual} from {r['obtained_on']:%-d %b %Y}."
+        h = held.get((r["worker_id"], r["qualification_id"]))
+        if h and h["expires_on"] and h["expires_on"] < r["day"]:
+            text = f"{who}'s {qual} expired on {h['expires_on']:%-d %b %Y}."
+        elif h and h["obtained_on"] and h["obtained_on"] > r["day"]:
+            text = f"{who} only holds {qual} from {h['obtained_on']:%-d %b %Y}."
         else:
             text = f"{who} does not hold {qual}, which this session type requires."
         issues.append(Issue("qualification", text, r["session_id"], r["session__start"]))
@@ -522,8 +561,6 @@ def check_rest(ctx: _Context) -> list[Issue]:
     Windows over each worker's sessions in start order: the latest end of all earlier
     sessions (running MAX over the preceding rows) and the previous session's local day (LAG).
     """
-    from django.db.models.expressions import RowRange
-
     day = local(TruncDate, "session__start", "session__site__time_zone", ctx.zones)
     partition = [F("worker_id")]
     order = [F("session__start").asc(), F("session_id").asc()]
@@ -625,8 +662,31 @@ CHECKS = (
 )
 
 
-def check_period(period: RosterPeriod) -> list[Issue]:
+ANALYZED_MODELS = (Session, SessionWorker, SessionClient, SessionAsset, PlannedService)
+
+
+def refresh_statistics():
+    """PostgreSQL: ANALYZE the session tables, so the planner knows a period just generated.
+
+    Right after tens of thousands of rows are bulk-inserted, the planner's statistics still
+    describe the tables without them (autovacuum catches up a minute or so later): it then
+    expects a handful of rows and picks nested loops that take 10× longer. ANALYZE samples
+    a fixed number of rows, a fraction of a second. Elsewhere (SQLite) nothing to do.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in ANALYZED_MODELS)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
+    except DatabaseError:  # e.g. not the tables' owner: run on the statistics there are
+        logger.warning("Could not ANALYZE the session tables", exc_info=True)
+
+
+def check_period(period: RosterPeriod, *, analyze: bool = False) -> list[Issue]:
     """Every issue of the period, errors first, then by rule and session start."""
+    if analyze:
+        refresh_statistics()
     ctx = _context(period)
     if ctx.empty:
         return []

@@ -83,7 +83,7 @@ def period_validation_run(*, validation_id: int) -> PeriodValidation | None:
             update_fields=["status", "started_at", "session_count", "sessions_updated_at"]
         )
     try:
-        issues = check_period(validation.period)
+        issues = check_period(validation.period, analyze=True)
     except Exception as exc:  # noqa: BLE001 - any failure is shown on the period page
         logger.exception("Validation %s of period %s failed", validation.pk, validation.period_id)
         validation.status = PeriodValidation.Status.FAILED

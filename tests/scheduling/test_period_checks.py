@@ -63,6 +63,16 @@ def test_a_worker_in_two_overlapping_sessions_of_the_period_is_an_error(pw, add_
     assert found[0].severity == ERROR
 
 
+def test_a_long_session_clashes_with_each_session_inside_it(pw, add_session, issues):
+    long = add_session("2026-11-17", "09:00", hours=3, workers=[pw["wendy"]])
+    first = add_session("2026-11-17", "10:00", hours=1, workers=[pw["wendy"]])
+    second = add_session("2026-11-17", "11:30", hours=1, workers=[pw["wendy"]])
+    found = issues("worker_double_booked")
+    pairs = {(i.session_id, i.other_session_id) for i in found}
+    # Each clash once, linked to the later session; the two short ones do not overlap.
+    assert pairs == {(first.pk, long.pk), (second.pk, long.pk)}
+
+
 def test_back_to_back_sessions_do_not_clash(pw, add_session, issues):
     add_session("2026-11-17", "09:00", hours=2, workers=[pw["wendy"]], clients=[pw["ada"]],
                 assets=[pw["chair"]])

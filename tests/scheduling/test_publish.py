@@ -83,7 +83,7 @@ def test_running_a_validation_again_does_nothing(pw, add_session, validate):
 def test_a_failing_validation_is_recorded(pw, add_session, validate, monkeypatch):
     add_session("2026-11-17", "09:00")
 
-    def boom(period):
+    def boom(period, **kwargs):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr("scheduling.period_services.check_period", boom)

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import pytest
 from django.core import mail
@@ -180,6 +181,11 @@ def test_a_worker_without_an_email_is_recorded_but_not_emailed(pw, add_session, 
     assert period_notifications_send(period_id=pw["period"].pk) == 1
     assert Notification.objects.count() == 2
     assert [m.to for m in mail.outbox] == [[pw["wendy"].email]]
+    assert mail.outbox[0].subject.endswith(": 1 session")
+    # Recorded with its summary, not sent; a second run leaves it alone.
+    quiet_note = Notification.objects.get(worker=quiet)
+    assert quiet_note.sent_at is None and "Hello Quinn," in quiet_note.body
+    assert period_notifications_send(period_id=pw["period"].pk) == 0
 
 
 def test_publishing_needs_a_validation(pw, staffed):
@@ -288,10 +294,14 @@ def test_publishing_takes_the_same_number_of_queries_whatever_the_sessions(
     validate()
     with django_assert_max_num_queries(12) as captured:
         assert publish(pw["period"], warnings=True).sessions_rostered == sessions
-    writes = [q["sql"] for q in captured.captured_queries
-              if q["sql"].startswith(("UPDATE", "INSERT"))]
-    # One UPDATE of the sessions, one of the period, one INSERT of the notifications.
-    assert len(writes) == 3, writes
+    statements = [re.match(r"\s*(\w+)(?: INTO)? (\S+)", q["sql"]).groups()
+                  for q in captured.captured_queries]
+    writes = [f"{verb} {table}" for verb, table in statements if verb in ("UPDATE", "INSERT")]
+    # One UPDATE of the sessions, one of the period, one INSERT … SELECT of the notifications.
+    assert writes == [
+        'UPDATE "sessions_app_session"', 'UPDATE "rostering_rosterperiod"',
+        'INSERT "scheduling_notification"',
+    ], writes
 
 
 # --- the panel on the period page --------------------------------------------------------

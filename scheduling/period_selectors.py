@@ -14,12 +14,13 @@ from rostering.models import RosterPeriod
 from sessions_app.models import Session, SessionWorker
 
 from .models import PeriodValidation
-from .period_checks import ERROR, NOT_CANCELLED, RULES, Rule, live_sessions
+from .period_checks import ERROR, NOT_CANCELLED, RULES, WARNING, Rule, live_sessions
 
 # A queued or running validation silent for this long is taken as lost (worker restarted).
 VALIDATION_TIMEOUT = datetime.timedelta(minutes=15)
 REPORT_PAGE_SIZE = 25
-GROUP_PREVIEW = 5
+# Issues shown of each rule before "Show all": more of the errors, which block publishing.
+GROUP_PREVIEW = {ERROR: 5, WARNING: 3}
 FATIGUE_DAYS = datetime.timedelta(days=9)
 
 
@@ -223,7 +224,7 @@ def validation_report(
     preview: dict[str, list[dict]] = {g.rule.code: [] for g in groups}
     for e in entries:
         bucket = preview.get(e["rule"])
-        if bucket is not None and len(bucket) < GROUP_PREVIEW:
+        if bucket is not None and len(bucket) < GROUP_PREVIEW[e["severity"]]:
             bucket.append(e)
     rows = _rows([e for g in groups for e in preview[g.rule.code]])
     for g in groups:

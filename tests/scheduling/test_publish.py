@@ -470,3 +470,17 @@ def test_two_schedulers_publishing_at_once_publish_once(pw, staffed, validate):
     assert sorted(r.published for r in results) == [False, True]
     assert Notification.objects.count() == 2
     assert set(Session.objects.values_list("status", flat=True)) == {"rostered"}
+
+
+def test_the_report_shows_sessions_at_their_sites_wall_clock(
+    pw, add_session, validate, scheduler_client
+):
+    from tests.factories import SiteFactory
+
+    brisbane = SiteFactory(name="Chermside", region=pw["region"], time_zone="Australia/Brisbane")
+    add_session("2026-11-17", "10:30", hours=5, site=brisbane)  # 11:30 in Sydney
+    add_session("2026-11-17", "22:00", hours=8)
+    validate()
+    html = scheduler_client.get(period_url(pw)).content.decode()
+    assert '<span class="vwhen">Tue 17 Nov 10:30–15:30</span>' in html
+    assert "Tue 17 Nov 22:00–06:00 <abbr" in html  # ends the next day

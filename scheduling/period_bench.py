@@ -1,0 +1,101 @@
+"""Benchmark phases for validating and publishing a generated roster period.
+
+Used by `manage.py bench_generation` (rostering), after it has generated a 4-week period at
+provider scale. Each phase takes the period and a `measure(name)` context manager (the
+command's: it times the block, counts its SQL statements and samples memory, and yields an
+object with `note` and `rows`), and returns its measurements.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+from django.test.utils import override_settings
+
+from rostering.models import RosterPeriod
+from sessions_app.models import Session
+
+from . import period_services
+from .models import Notification, PeriodValidation
+
+
+@contextmanager
+def statement_kinds():
+    """Count the SQL statements of a block by their first word (SELECT, UPDATE, INSERT …)."""
+    kinds = Counter()
+
+    def count(execute, sql, params, many, context):
+        kinds[sql.lstrip().split(None, 1)[0].upper()] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        yield kinds
+
+
+def _validate(period: RosterPeriod) -> PeriodValidation:
+    # What the background job does (scheduling.tasks.validate_roster_period), run here.
+    validation = PeriodValidation.objects.create(period=period)
+    return period_services.period_validation_run(validation_id=validation.pk)
+
+
+def _summary(validation: PeriodValidation) -> str:
+    rules = ", ".join(f"{code} {n:,}" for code, n in sorted(validation.rule_counts.items()))
+    return (
+        f"{validation.session_count:,} sessions: {validation.error_count:,} errors, "
+        f"{validation.warning_count:,} warnings ({rules or 'none'})"
+    )
+
+
+def phase_validate(period: RosterPeriod, measure) -> list:
+    """Validate the period as the background job does."""
+    with measure("validate (job)") as m:
+        validation = _validate(period)
+    m.note = _summary(validation)
+    return [m]
+
+
+def phase_publish(period: RosterPeriod, measure) -> list:
+    """Publish the period, then email one notification per worker.
+
+    Publishing needs a validation without errors: the sessions with errors (on demo data, a
+    worker on leave or without a qualification) are first taken out of this scratch period and
+    it is validated again, unmeasured. Emails go to the in-memory backend.
+    """
+    results = []
+    validation = PeriodValidation.objects.filter(period=period, status="done").first()
+    if validation is None or validation.error_count:
+        bad = {
+            e["session_id"]
+            for e in (validation.report if validation else [])
+            if e["severity"] == "error"
+        }
+        if bad:
+            Session.objects.filter(pk__in=bad).delete()
+        validation = _validate(period)
+    period.refresh_from_db()
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        with transaction.atomic():  # the emails' on-commit job waits for the end of this block
+            with measure("publish (one transaction)") as m, statement_kinds() as kinds:
+                result = period_services.roster_period_publish(
+                    period=period, acknowledged_warnings=True,
+                    acknowledged_earlier_unpublished=True,
+                )
+            m.rows.update(
+                {Session._meta.db_table: result.sessions_rostered,
+                 Notification._meta.db_table: result.workers_notified}
+            )
+            m.note = (
+                f"{result.sessions_rostered:,} sessions Rostered, {result.workers_notified:,} "
+                f"notifications; statements: "
+                + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+                + f" (validation before: {validation.error_count} errors, "
+                f"{validation.warning_count:,} warnings)"
+            )
+            results.append(m)
+            with measure("send notifications (email)") as m:
+                sent = period_services.period_notifications_send(period_id=period.pk)
+            m.note = f"{sent:,} emails, one per worker, over one connection"
+            results.append(m)
+    return results

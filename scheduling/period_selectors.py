@@ -46,6 +46,14 @@ def is_lost(validation: PeriodValidation, *, now=None) -> bool:
     return validation.is_active and now - last > VALIDATION_TIMEOUT
 
 
+def is_generating(period: RosterPeriod, *, now=None) -> bool:
+    """Are the period's sessions being generated right now (rostering.generation's job)?"""
+    if not getattr(period, "generation_in_progress", False):
+        return False
+    last = period.generation_updated_at
+    return last is None or (now or timezone.now()) - last < VALIDATION_TIMEOUT
+
+
 @dataclass(frozen=True)
 class SessionsState:
     count: int
@@ -109,6 +117,9 @@ def publish_readiness(
     ready = Readiness(validation=validation)
     if period.is_published:
         ready.blockers.append("This roster period is already published.")
+        return ready
+    if is_generating(period):
+        ready.blockers.append("Sessions are still being generated from the base roster.")
         return ready
     if validation is None:
         ready.blockers.append("Validate the period before publishing it.")

@@ -43,6 +43,11 @@ def period_validation_request(*, period: RosterPeriod, user=None) -> PeriodValid
         raise ValidationError(
             "This roster period is published; it is not validated again.", code="published"
         )
+    if selectors.is_generating(period):
+        raise ValidationError(
+            "Sessions are still being generated; validate when generation has finished.",
+            code="generating",
+        )
     with transaction.atomic():
         active = selectors.active_validation(period=period)
         if active is not None and not selectors.is_lost(active):

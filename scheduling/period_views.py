@@ -26,7 +26,9 @@ PANEL = "rostering/_validation_panel.html"
 PERMISSION = "rostering.change_rosterperiod"
 
 
-def validation_panel_context(request, period: RosterPeriod, *, publish_form=None) -> dict:
+def validation_panel_context(
+    request, period: RosterPeriod, *, publish_form=None, notice: str = ""
+) -> dict:
     """Everything the panel shows, in a fixed number of queries."""
     # One query for a period never validated, none for a published one.
     validation = None if period.is_published else selectors.latest_validation(period=period)
@@ -49,6 +51,7 @@ def validation_panel_context(request, period: RosterPeriod, *, publish_form=None
         "can_validate": allowed,
         "can_publish": allowed,
         "publish_form": publish_form or PublishForm(),
+        "notice": notice,
         "panel_url": reverse("scheduling:period_validation", args=[period.pk]),
         "period_url": reverse("rostering:roster_period_detail", args=[period.pk]),
     }
@@ -58,8 +61,10 @@ def _period(pk) -> RosterPeriod:
     return get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
 
 
-def _panel(request, period, *, status=200, publish_form=None):
-    context = validation_panel_context(request, period, publish_form=publish_form)
+def _panel(request, period, *, status=200, publish_form=None, notice=""):
+    context = validation_panel_context(
+        request, period, publish_form=publish_form, notice=notice
+    )
     return render(request, PANEL, context, status=status)
 
 
@@ -80,7 +85,10 @@ def validate(request, pk):
     try:
         services.period_validation_request(period=period, user=request.user)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        notice = " ".join(exc.messages)
+        if request.htmx:
+            return _panel(request, period, status=422, notice=notice)
+        messages.error(request, notice)
     if request.htmx:
         return _panel(request, period)
     return redirect("rostering:roster_period_detail", pk=pk)

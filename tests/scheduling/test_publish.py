@@ -484,3 +484,30 @@ def test_the_report_shows_sessions_at_their_sites_wall_clock(
     html = scheduler_client.get(period_url(pw)).content.decode()
     assert '<span class="vwhen">Tue 17 Nov 10:30–15:30</span>' in html
     assert "Tue 17 Nov 22:00–06:00 <abbr" in html  # ends the next day
+
+
+def test_nothing_is_validated_or_published_while_sessions_are_generated(pw, staffed, validate):
+    from django.utils import timezone
+
+    validate()
+    RosterPeriod.objects.filter(pk=pw["period"].pk).update(
+        generation_status="running", generation_updated_at=timezone.now()
+    )
+    pw["period"].refresh_from_db()
+    with pytest.raises(ValidationError, match="still being generated"):
+        period_validation_request(period=pw["period"])
+    with pytest.raises(ValidationError, match="still being generated"):
+        publish(pw["period"])
+
+
+def test_validate_while_generating_says_why_in_the_panel(pw, staffed, scheduler_client):
+    from django.utils import timezone
+
+    RosterPeriod.objects.filter(pk=pw["period"].pk).update(
+        generation_status="running", generation_updated_at=timezone.now()
+    )
+    url = reverse("scheduling:period_validate", args=[pw["period"].pk])
+    r = scheduler_client.post(url, headers=HX)
+    assert r.status_code == 422
+    assert "still being generated" in r.content.decode()
+    assert not PeriodValidation.objects.exists()

@@ -184,7 +184,6 @@ def roster_period_publish(
     period: RosterPeriod,
     acknowledged_warnings: bool,
     acknowledged_earlier_unpublished: bool,
-    user=None,
 ) -> PublishResult:
     """Publish the period: its sessions become Rostered and go on the live schedule.
 
@@ -226,8 +225,6 @@ def roster_period_publish(
     locked.published_at = now
     locked.save(update_fields=["status", "published_at"])
 
-    # Plain rows in one fetch: a server-side cursor (iterator()) makes PostgreSQL plan for the
-    # first rows and takes ten times longer here.
     notified = _record_notifications(locked, now)
     transaction.on_commit(lambda: send_period_notifications.delay(locked.pk))
     period.status, period.published_at = locked.status, locked.published_at
@@ -246,7 +243,7 @@ def period_notifications_send(*, period_id: int) -> int:
     """
     with transaction.atomic():
         pending = list(
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(period_id=period_id, sent_at__isnull=True)
             .filter(~Q(email="") | Q(body=""))
             .select_related("period__base_roster")

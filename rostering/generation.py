@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -75,7 +75,7 @@ UTC = datetime.UTC
 ONE_MINUTE = datetime.timedelta(minutes=1)
 DEFAULT_CHUNK_SIZE = 2000  # base-roster sessions per batch
 MAX_BATCH_SESSIONS = 8000  # generated sessions per batch, whatever the number of cycles
-INSERT_BATCH_SIZE = 2000  # rows per INSERT statement
+INSERT_BATCH_SIZE = None  # one INSERT per table and batch (as many as the database allows)
 STALE_AFTER = datetime.timedelta(minutes=10)  # a queued/running job silent this long is dead
 
 GS = RosterPeriod.GenerationStatus
@@ -174,36 +174,24 @@ def _present(period: RosterPeriod):
     )
 
 
-def _in_period(period: RosterPeriod) -> FilteredRelation:
-    """A base session's generated sessions in this period (a join limited to them)."""
-    return FilteredRelation(
-        "generated",
-        condition=Q(
-            generated__roster_period=period,
-            generated__occurrence_date__gte=period.start_date,
-            generated__occurrence_date__lte=period.end_date,
-        ),
-    )
-
-
 def occurrence_counts(period: RosterPeriod) -> tuple[int, int]:
     """(expected, present): occurrences of active base-roster sessions in the period, and how
-    many of them it has. One query for a period of whole cycles (the usual case)."""
+    many of them it has. Two counts for a period of whole cycles (the usual case)."""
     roster = period.base_roster
     base = active_base_sessions(roster)
     cycles = period.cycles
     if cycles is not None:  # every pattern session occurs once per cycle
-        counts = base.annotate(in_period=_in_period(period)).aggregate(
-            base=Count("pk", distinct=True), present=Count("in_period")
+        expected = base.count() * cycles
+    else:
+        expected = sum(
+            len(occurrence_dates(
+                start.astimezone(_tz(tz)).date(), roster=roster,
+                start=period.start_date, end=period.end_date,
+            ))
+            for start, tz in base.values_list("start", "site__time_zone").iterator(
+                chunk_size=5000
+            )
         )
-        return counts["base"] * cycles, counts["present"]
-    expected = sum(
-        len(occurrence_dates(
-            start.astimezone(_tz(tz)).date(), roster=roster,
-            start=period.start_date, end=period.end_date,
-        ))
-        for start, tz in base.values_list("start", "site__time_zone").iterator(chunk_size=5000)
-    )
     return expected, _present(period).count()
 
 
@@ -261,9 +249,19 @@ def missing_occurrences(*, period: RosterPeriod, limit: int = 50) -> list[Missin
     roster = period.base_roster
     days = (period.end_date - period.start_date).days + 1
     most = -(-days // roster.cycle_days)  # a pattern session occurs at most this often
+    # A correlated count per base session, answered by the (source, period, date) index.
+    present = _count(
+        Session.objects.filter(
+            source_session=OuterRef("pk"),
+            roster_period=period,
+            occurrence_date__gte=period.start_date,
+            occurrence_date__lte=period.end_date,
+        ),
+        "source_session",
+    )
     incomplete = list(
         active_base_sessions(roster)
-        .annotate(in_period=_in_period(period), present=Count("in_period"))
+        .annotate(present=present)
         .filter(present__lt=most)
         .select_related("site")
         .order_by("start", "pk")[:limit]

@@ -128,8 +128,10 @@ class Session(models.Model):
             ),
             # A base-roster session occurs at most once per date in a roster period, so
             # generating twice (or two schedulers at once) can never duplicate a session.
+            # source_session leads: its index also serves PostgreSQL's check of the self
+            # foreign key on every session delete (an index led by the period could not).
             models.UniqueConstraint(
-                fields=["roster_period", "source_session", "occurrence_date"],
+                fields=["source_session", "roster_period", "occurrence_date"],
                 condition=Q(source_session__isnull=False),
                 name="session_unique_occurrence",
                 violation_error_message=(

@@ -1,0 +1,407 @@
+"""`manage.py bench_generation`: how fast a 4-week roster period is generated at provider scale.
+
+On `seed_demo --scale large` data (seeded first if missing): generate a period of the large base
+roster (~15,000 sessions a week → ~60,000 sessions with their clients, planned services,
+workers, assets, activities and service types) through `rostering.services`, then generate it
+again (idempotent: nothing to insert), then copy the same rows with hand-written
+`INSERT … SELECT` statements into a second scratch period, and print seconds, SQL queries,
+peak memory and rows per table, with the ratio of the service to the SQL copy (target ≤ 4×).
+The scratch periods and their sessions are deleted at the end (`--keep` keeps the generated
+one).
+
+Each phase is one method (`phase_*`) returning a `Measurement`; `PHASES` lists them in order,
+so more phases (validation, publishing) slot in without touching the others. Run it on
+PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/carewfm_bench
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import resource
+import threading
+import time
+import tracemalloc
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from rostering import services
+from rostering.models import BaseRoster, RosterPeriod
+from sessions_app.models import (
+    PlannedService,
+    Session,
+    SessionActivity,
+    SessionAsset,
+    SessionClient,
+    SessionWorker,
+)
+
+LARGE_ROSTER = "Large provider pattern"
+TARGET_RATIO = 4.0
+TABLES = [
+    Session._meta.db_table,
+    SessionClient._meta.db_table,
+    PlannedService._meta.db_table,
+    SessionWorker._meta.db_table,
+    SessionAsset._meta.db_table,
+    SessionActivity._meta.db_table,
+    Session.service_types.through._meta.db_table,
+]
+MB = 1024 * 1024
+
+
+@dataclass
+class Measurement:
+    phase: str
+    seconds: float = 0.0
+    queries: int = 0
+    peak_rss_mb: float | None = None  # growth of the process's resident memory during the phase
+    peak_traced_mb: float | None = None  # Python allocations (tracemalloc), with --tracemalloc
+    rows: Counter = field(default_factory=Counter)
+    note: str = ""
+
+
+def _rss_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextmanager
+def measure(phase: str, *, trace: bool = False):
+    """Time a phase, count its SQL statements and sample its peak memory."""
+    m = Measurement(phase)
+    count = {"n": 0}
+
+    def counter(execute, sql, params, many, context):
+        count["n"] += 1
+        return execute(sql, params, many, context)
+
+    start_rss = _rss_bytes()
+    peak = {"rss": start_rss or 0}
+    stop = threading.Event()
+
+    def sample():
+        while not stop.wait(0.02):
+            peak["rss"] = max(peak["rss"], _rss_bytes() or 0)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if start_rss is not None:
+        sampler.start()
+    if trace:
+        tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with connection.execute_wrapper(counter):
+            yield m
+    finally:
+        m.seconds = time.perf_counter() - started
+        if trace:
+            m.peak_traced_mb = tracemalloc.get_traced_memory()[1] / MB
+            tracemalloc.stop()
+        stop.set()
+        if start_rss is not None:
+            sampler.join()
+            peak["rss"] = max(peak["rss"], _rss_bytes() or 0)
+            m.peak_rss_mb = (peak["rss"] - start_rss) / MB
+        m.queries = count["n"]
+
+
+@dataclass
+class Context:
+    roster: BaseRoster
+    period: RosterPeriod
+    cycles: int
+    base_sessions: int
+    scratch: list[RosterPeriod] = field(default_factory=list)
+    results: dict[str, Measurement] = field(default_factory=dict)
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmark generating a 4-week roster period on seed_demo --scale large data, against a "
+        "hand-written INSERT … SELECT of the same rows. Run it on PostgreSQL."
+    )
+
+    PHASES = ("phase_generate", "phase_generate_again", "phase_sql_copy")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cycles", type=int, default=4, help="Cycles (weeks) in the period.")
+        parser.add_argument(
+            "--tracemalloc", action="store_true",
+            help="Also report the peak of Python allocations (slows the generation down).",
+        )
+        parser.add_argument(
+            "--keep", action="store_true", help="Keep the generated period and its sessions."
+        )
+
+    def handle(self, *args, cycles, tracemalloc, keep, **options):
+        if connection.vendor != "postgresql":
+            self.stderr.write(
+                self.style.WARNING(
+                    f"Running on {connection.vendor}: the figures that matter are PostgreSQL's "
+                    "(DATABASE_URL=postgres://…/carewfm_bench); the SQL copy is skipped."
+                )
+            )
+        self.trace = tracemalloc
+        ctx = self.prepare(cycles=cycles)
+        try:
+            for name in self.PHASES:
+                analyze()
+                m = getattr(self, name)(ctx)
+                if m is not None:
+                    ctx.results[m.phase] = m
+        finally:
+            self.cleanup(ctx, keep=keep)
+        self.report(ctx)
+
+    # -- setting up ----------------------------------------------------------------------------
+
+    def prepare(self, *, cycles: int) -> Context:
+        roster = BaseRoster.objects.filter(name=LARGE_ROSTER).first()
+        if roster is None or not roster.sessions.exists():
+            self.stdout.write("Seeding large demo data (seed_demo --scale large) …")
+            call_command("seed_demo", scale="large", no_logins=True, stdout=self.stdout)
+            roster = BaseRoster.objects.get(name=LARGE_ROSTER)
+        period = self.scratch_period(roster, cycles)
+        return Context(
+            roster=roster,
+            period=period,
+            cycles=cycles,
+            base_sessions=roster.sessions.exclude(status=Session.Status.CANCELLED).count(),
+            scratch=[period],
+        )
+
+    def scratch_period(self, roster: BaseRoster, cycles: int) -> RosterPeriod:
+        """A new draft period of the roster on the first free aligned start date."""
+        taken = set(roster.periods.values_list("start_date", flat=True))
+        start = roster.start_date
+        while start in taken:
+            start += datetime.timedelta(days=roster.cycle_days)
+        return services.roster_period_create(base_roster=roster, start_date=start, cycles=cycles)
+
+    def cleanup(self, ctx: Context, *, keep: bool):
+        doomed = [p.pk for p in ctx.scratch if not (keep and p.pk == ctx.period.pk)]
+        if doomed:
+            delete_periods(doomed)
+
+    # -- phases --------------------------------------------------------------------------------
+
+    def phase_generate(self, ctx: Context) -> Measurement:
+        with measure("generate (service)", trace=self.trace) as m:
+            result = services.roster_period_generate(period=ctx.period)
+        m.rows.update(result.rows)
+        m.note = f"{result.batches} batches; {result.skipped_services:,} planned services skipped"
+        return m
+
+    def phase_generate_again(self, ctx: Context) -> Measurement:
+        with measure("generate again (nothing to do)") as m:
+            result = services.roster_period_generate(period=ctx.period)
+        m.rows.update(result.rows)
+        m.note = f"{result.already_present:,} already present"
+        return m
+
+    def phase_sql_copy(self, ctx: Context) -> Measurement | None:
+        if connection.vendor != "postgresql":
+            return None
+        target = self.scratch_period(ctx.roster, ctx.cycles)
+        ctx.scratch.append(target)
+        with measure("INSERT … SELECT (hand-written SQL)") as m, transaction.atomic():
+            m.rows.update(sql_copy(period=target, roster=ctx.roster, cycles=ctx.cycles))
+        m.note = "one statement per table, same rows"
+        return m
+
+    # -- the report ----------------------------------------------------------------------------
+
+    def report(self, ctx: Context):
+        p = ctx.period
+        out = self.stdout.write
+        out("")
+        out(f"Roster-period generation benchmark ({connection.vendor}, "
+            f"database {connection.settings_dict['NAME']})")
+        out(f'Base roster "{ctx.roster.name}": {ctx.base_sessions:,} active sessions, '
+            f"{ctx.roster.cycle_weeks}-week cycle; period {p.start_date:%a %d %b %Y} – "
+            f"{p.end_date:%a %d %b %Y} ({ctx.cycles} cycles)")
+        out("")
+        head = f"{'phase':<38}{'seconds':>9}{'queries':>9}{'peak RSS +MB':>14}"
+        if self.trace:
+            head += f"{'traced MB':>11}"
+        out(head + "  note")
+        out("-" * (len(head) + 30))
+        for m in ctx.results.values():
+            rss = "–" if m.peak_rss_mb is None else f"{m.peak_rss_mb:.0f}"
+            line = f"{m.phase:<38}{m.seconds:>9.2f}{m.queries:>9,}{rss:>14}"
+            if self.trace:
+                line += f"{(m.peak_traced_mb or 0):>11.0f}" if m.peak_traced_mb else f"{'':>11}"
+            out(line + f"  {m.note}")
+        gen = ctx.results.get("generate (service)")
+        sql = ctx.results.get("INSERT … SELECT (hand-written SQL)")
+        if gen and sql and sql.seconds:
+            ratio = gen.seconds / sql.seconds
+            verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
+            out("")
+            out(f"generate / SQL copy = {ratio:.2f}× ({verdict} the ≤ {TARGET_RATIO:.0f}× target)")
+        with_rows = [m for m in ctx.results.values() if m.rows or m is gen]
+        if with_rows:
+            out("")
+            out(f"{'rows inserted':<38}" + "".join(f"{m.phase[:20]:>22}" for m in with_rows))
+            for table in TABLES:
+                out(f"{table:<38}" + "".join(f"{m.rows.get(table, 0):>22,}" for m in with_rows))
+            out(f"{'total':<38}" + "".join(f"{sum(m.rows.values()):>22,}" for m in with_rows))
+        out("")
+        max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        out(f"max RSS of the process: {max_rss:.0f} MB")
+
+
+# ------------------------------------------------------------------------------------------
+# Hand-written SQL (PostgreSQL): the yardstick, and the clean-up
+# ------------------------------------------------------------------------------------------
+
+SQL_COPY = [
+    (Session._meta.db_table, """
+        INSERT INTO sessions_app_session (
+            base_roster_id, roster_period_id, source_session_id, occurrence_date, work_type,
+            billable, session_type_id, start, "end", subject, site_id, region_id,
+            group_template_id, ratio, status, comments, employee_message, recurrence,
+            created_at, updated_at)
+        SELECT NULL, %(period)s, s.id, o.day, s.work_type, s.billable, s.session_type_id,
+               ((s.start AT TIME ZONE site.time_zone) + (o.day - o.base_day) * INTERVAL '1 day')
+                   AT TIME ZONE site.time_zone,
+               ((s."end" AT TIME ZONE site.time_zone) + (o.day - o.base_day) * INTERVAL '1 day')
+                   AT TIME ZONE site.time_zone,
+               s.subject, s.site_id, s.region_id, s.group_template_id, s.ratio, 'draft',
+               s.comments, s.employee_message, '', now(), now()
+        FROM sessions_app_session s
+        JOIN clients_site site ON site.id = s.site_id
+        CROSS JOIN LATERAL (
+            SELECT (s.start AT TIME ZONE site.time_zone)::date AS base_day,
+                   (s.start AT TIME ZONE site.time_zone)::date + %(offset)s + k * %(cycle)s AS day
+            FROM generate_series(0, %(cycles)s - 1) AS k
+        ) o
+        WHERE s.base_roster_id = %(roster)s AND s.status <> 'cancelled'
+    """),
+    (SessionClient._meta.db_table, """
+        INSERT INTO sessions_app_sessionclient (
+            session_id, client_id, status, cancellation_reason, cancelled_at, short_notice)
+        SELECT g.id, sc.client_id, 'scheduled', '', NULL, false
+        FROM sessions_app_session g
+        JOIN sessions_app_sessionclient sc
+          ON sc.session_id = g.source_session_id AND sc.status = 'scheduled'
+        WHERE g.roster_period_id = %(period)s
+    """),
+    (PlannedService._meta.db_table, """
+        INSERT INTO sessions_app_plannedservice (
+            session_client_id, agreement_line_id, group_template_item_id, support_item_id,
+            quantity, unit_price)
+        SELECT nsc.id, ps.agreement_line_id, ps.group_template_item_id, ps.support_item_id,
+               ps.quantity, item.price
+        FROM sessions_app_session g
+        JOIN sessions_app_sessionclient bsc
+          ON bsc.session_id = g.source_session_id AND bsc.status = 'scheduled'
+        JOIN sessions_app_plannedservice ps ON ps.session_client_id = bsc.id
+        JOIN clients_serviceagreementline line ON line.id = ps.agreement_line_id
+        JOIN clients_serviceagreement a
+          ON a.id = line.agreement_id AND g.occurrence_date BETWEEN a.start_date AND a.end_date
+        JOIN clients_supportitem item ON item.id = line.support_item_id
+        JOIN sessions_app_sessionclient nsc
+          ON nsc.session_id = g.id AND nsc.client_id = bsc.client_id
+        WHERE g.roster_period_id = %(period)s
+    """),
+    (SessionWorker._meta.db_table, """
+        INSERT INTO sessions_app_sessionworker (session_id, worker_id)
+        SELECT g.id, sw.worker_id
+        FROM sessions_app_session g
+        JOIN sessions_app_sessionworker sw ON sw.session_id = g.source_session_id
+        JOIN rostering_worker w ON w.id = sw.worker_id
+         AND w.active_from <= g.occurrence_date
+         AND (w.active_to IS NULL OR g.occurrence_date <= w.active_to)
+        WHERE g.roster_period_id = %(period)s
+    """),
+    (SessionAsset._meta.db_table, """
+        INSERT INTO sessions_app_sessionasset (session_id, asset_id)
+        SELECT g.id, sa.asset_id
+        FROM sessions_app_session g
+        JOIN sessions_app_sessionasset sa ON sa.session_id = g.source_session_id
+        WHERE g.roster_period_id = %(period)s
+    """),
+    (SessionActivity._meta.db_table, """
+        INSERT INTO sessions_app_sessionactivity (session_id, kind, start, "end", paid)
+        SELECT g.id, act.kind,
+               ((act.start AT TIME ZONE site.time_zone) + d.days * INTERVAL '1 day')
+                   AT TIME ZONE site.time_zone,
+               ((act."end" AT TIME ZONE site.time_zone) + d.days * INTERVAL '1 day')
+                   AT TIME ZONE site.time_zone,
+               act.paid
+        FROM sessions_app_session g
+        JOIN sessions_app_session b ON b.id = g.source_session_id
+        JOIN clients_site site ON site.id = b.site_id
+        CROSS JOIN LATERAL (
+            SELECT g.occurrence_date - (b.start AT TIME ZONE site.time_zone)::date AS days
+        ) d
+        JOIN sessions_app_sessionactivity act ON act.session_id = b.id
+        WHERE g.roster_period_id = %(period)s
+    """),
+    (Session.service_types.through._meta.db_table, """
+        INSERT INTO sessions_app_session_service_types (session_id, servicetype_id)
+        SELECT g.id, st.servicetype_id
+        FROM sessions_app_session g
+        JOIN sessions_app_session_service_types st ON st.session_id = g.source_session_id
+        WHERE g.roster_period_id = %(period)s
+    """),
+]
+
+
+def sql_copy(*, period: RosterPeriod, roster: BaseRoster, cycles: int) -> Counter:
+    """Copy the base roster's sessions and children into `period` with INSERT … SELECT."""
+    params = {
+        "period": period.pk,
+        "roster": roster.pk,
+        "cycles": cycles,
+        "cycle": roster.cycle_days,
+        "offset": (period.start_date - roster.start_date).days,
+    }
+    rows = Counter()
+    with connection.cursor() as cursor:
+        for table, sql in SQL_COPY:
+            cursor.execute(sql, params)
+            rows[table] = cursor.rowcount
+    return rows
+
+
+def analyze():
+    """Fresh planner statistics before each phase, as autovacuum keeps them in production.
+
+    (Development clusters often run with autovacuum off; without statistics PostgreSQL plans a
+    just-seeded or just-generated table as if it were empty, and every phase — the service and
+    the SQL yardstick alike — can be slower by 10× or more.)
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def delete_periods(period_ids: list[int]):
+    """Delete scratch periods and everything in them with a few set-based statements."""
+    ids = list(period_ids)
+    sessions = "SELECT id FROM sessions_app_session WHERE roster_period_id = ANY(%s)"
+    with transaction.atomic(), connection.cursor() as cursor:
+        for sql in (
+            "DELETE FROM sessions_app_plannedservice WHERE session_client_id IN ("
+            f"SELECT id FROM sessions_app_sessionclient WHERE session_id IN ({sessions}))",
+            f"DELETE FROM sessions_app_sessionclient WHERE session_id IN ({sessions})",
+            f"DELETE FROM sessions_app_sessionworker WHERE session_id IN ({sessions})",
+            f"DELETE FROM sessions_app_sessionasset WHERE session_id IN ({sessions})",
+            f"DELETE FROM sessions_app_sessionactivity WHERE session_id IN ({sessions})",
+            f"DELETE FROM sessions_app_session_service_types WHERE session_id IN ({sessions})",
+            "DELETE FROM sessions_app_session WHERE roster_period_id = ANY(%s)",
+        ):
+            cursor.execute(sql, [ids])
+        RosterPeriod.objects.filter(pk__in=ids).delete()
+

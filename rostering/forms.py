@@ -27,6 +27,10 @@ class BaseRosterForm(forms.ModelForm):
         help_texts = {"cycle_weeks": "1 to 12 weeks; the pattern repeats after this."}
 
 
+def _day(d: datetime.date) -> str:
+    return f"{d:%a} {d.day} {d:%b %Y}"
+
+
 class RosterPeriodForm(forms.Form):
     """A period from a base roster: a start aligned with its cycle and a number of cycles.
 
@@ -56,12 +60,12 @@ class RosterPeriodForm(forms.Form):
         from .services import next_period_starts
 
         self.starts = next_period_starts(self.roster, today=today)
-        choices = [(d.isoformat(), f"{d:%a %d %b %Y}") for d in self.starts]
+        choices = [(d.isoformat(), _day(d)) for d in self.starts]
         chosen = self._chosen_start()
         if self.is_bound:
             if chosen and chosen not in self.starts:
                 # Keep what was posted visible, so its error message has something to point at.
-                choices.insert(0, (chosen.isoformat(), f"{chosen:%a %d %b %Y}"))
+                choices.insert(0, (chosen.isoformat(), _day(chosen)))
         elif chosen not in self.starts and self.starts:
             # A refresh after the base roster changed: its own default replaces the old date.
             self.initial["start_date"] = self._default_start()
@@ -69,7 +73,7 @@ class RosterPeriodForm(forms.Form):
         weeks = self.roster.cycle_weeks
         field.help_text = (
             f"Start dates line up with the {weeks}-week cycle that began "
-            f"{self.roster.start_date:%a %d %b %Y}."
+            f"{_day(self.roster.start_date)}."
         )
         self.fields["cycles"].help_text = (
             f"One cycle is {weeks} week{'s' if weeks != 1 else ''}; "

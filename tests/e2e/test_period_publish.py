@@ -33,12 +33,10 @@ SYD = zoneinfo.ZoneInfo("Australia/Sydney")
 @pytest.fixture
 def eager_tasks():
     """The validation job runs in-process even when a broker is configured (no worker here)."""
-    from config.celery import app
+    from django.test import override_settings
 
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = before
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
+        yield
 
 
 @pytest.fixture

@@ -95,13 +95,15 @@ def issues(pw):
 
 @pytest.fixture
 def eager_celery():
-    """Run tasks in-process even when CELERY_BROKER_URL points at Redis (no worker in tests)."""
-    from config.celery import app
+    """Run tasks in-process even when CELERY_BROKER_URL points at Redis (no worker in tests).
 
-    before = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield app
-    app.conf.task_always_eager = before
+    Celery reads the Django settings when asked, so overriding the setting is enough (writing
+    to app.conf would shadow the setting for the rest of the run).
+    """
+    from django.test import override_settings
+
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
+        yield
 
 
 @pytest.fixture

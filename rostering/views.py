@@ -214,7 +214,10 @@ def _generation_panel(request, period, *, was_polling=False, error=""):
     context["generation_error"] = error
     response = render(request, "rostering/_generation.html", context)
     if was_polling and not error and not context["generation_polling"]:
-        response["HX-Refresh"] = "true"  # the grid, counts and site scope change with it
+        # The job is over: reload the page (grid, counts, site scope change with it) once the
+        # panel without polling has been swapped in. (HX-Refresh would skip the swap, and the
+        # old panel would go on polling — and reloading — while the big page loads.)
+        response["HX-Trigger-After-Swap"] = "reloadPage"
     return response
 
 

@@ -12,6 +12,11 @@
       if (first) first.focus();
     }
   });
+  // A response can ask for a full reload once its own swap is done (HX-Trigger-After-Swap:
+  // reloadPage), e.g. when a background job it was polling has finished.
+  document.addEventListener("reloadPage", function () {
+    window.location.reload();
+  });
   document.addEventListener("closeModal", function () {
     const m = modal();
     if (m && m.open) m.close();

@@ -18,7 +18,7 @@ from rostering.models import RosterPeriod
 from sessions_app.models import Session
 
 from . import period_services
-from .models import Notification, PeriodValidation
+from .models import PeriodValidation
 
 
 @contextmanager
@@ -82,10 +82,6 @@ def phase_publish(period: RosterPeriod, measure) -> list:
                     period=period, acknowledged_warnings=True,
                     acknowledged_earlier_unpublished=True,
                 )
-            m.rows.update(
-                {Session._meta.db_table: result.sessions_rostered,
-                 Notification._meta.db_table: result.workers_notified}
-            )
             m.note = (
                 f"{result.sessions_rostered:,} sessions Rostered, {result.workers_notified:,} "
                 f"notifications; statements: "

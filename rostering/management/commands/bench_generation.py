@@ -9,6 +9,10 @@ peak memory and rows per table, with the ratio of the service to the SQL copy (t
 The scratch periods and their sessions are deleted at the end (`--keep` keeps the generated
 one).
 
+Then the generated period is validated and published (scheduling.period_bench): the
+validation job's time and queries, publishing's (a few set-based statements, whatever the
+number of sessions) and sending one email per worker.
+
 Each phase is one method (`phase_*`) returning a `Measurement`; `PHASES` lists them in order,
 so more phases (validation, publishing) slot in without touching the others. Run it on
 PostgreSQL: DATABASE_URL=postgres://postgres@127.0.0.1:5432/carewfm_bench
@@ -130,7 +134,10 @@ class Command(BaseCommand):
         "hand-written INSERT … SELECT of the same rows. Run it on PostgreSQL."
     )
 
-    PHASES = ("phase_generate", "phase_generate_again", "phase_sql_copy")
+    PHASES = (
+        "phase_generate", "phase_generate_again", "phase_sql_copy",
+        "phase_validate", "phase_publish",
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--cycles", type=int, default=4, help="Cycles (weeks) in the period.")
@@ -217,6 +224,20 @@ class Command(BaseCommand):
             m.rows.update(sql_copy(period=target, roster=ctx.roster, cycles=ctx.cycles))
         m.note = "one statement per table, same rows"
         return m
+
+    def phase_validate(self, ctx: Context) -> None:
+        """Validate the generated period as the background job does (scheduling)."""
+        from scheduling import period_bench
+
+        for m in period_bench.phase_validate(ctx.period, measure):
+            ctx.results[m.phase] = m
+
+    def phase_publish(self, ctx: Context) -> None:
+        """Publish it (one transaction) and send one email per worker (scheduling)."""
+        from scheduling import period_bench
+
+        for m in period_bench.phase_publish(ctx.period, measure):
+            ctx.results[m.phase] = m
 
     # -- the report ----------------------------------------------------------------------------
 

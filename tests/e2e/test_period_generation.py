@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -139,7 +140,6 @@ def test_create_generate_and_watch_progress(live_server, page: Page, base_roster
 
 
 def test_bring_in_sessions_added_to_the_base_roster(live_server, page: Page, base_roster):
-    from config.celery import app
     from rostering import services
 
     period = services.roster_period_create(
@@ -167,13 +167,10 @@ def test_bring_in_sessions_added_to_the_base_roster(live_server, page: Page, bas
     expect(dialog.get_by_role("cell", name="Personal Care · Gus")).to_be_visible()
     shot(page, "period-bring-in-preview.png")
 
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True  # no worker here: the job runs in-process at commit
-    try:
+    # No worker here: the job runs in-process at commit.
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
         dialog.get_by_role("button", name="Bring in").click()
         expect(page.get_by_role("status").filter(has_text="Brought in 1 session.")).to_be_visible()
-    finally:
-        app.conf.task_always_eager = eager
     expect(page.get_by_role("dialog")).to_be_hidden()
     expect(page.locator(".chip")).to_have_count(7)
     expect(page.get_by_text("not in this period yet")).to_have_count(0)

@@ -1,0 +1,39 @@
+"""The benchmark phases of validating and publishing run (tiny data; figures come from PG)."""
+
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import pytest
+
+from rostering.models import RosterPeriod
+from scheduling import period_bench
+from sessions_app.models import Session
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass
+class Measured:
+    phase: str
+    note: str = ""
+    rows: Counter = field(default_factory=Counter)
+
+
+@contextmanager
+def measure(phase):
+    yield Measured(phase)
+
+
+def test_the_phases_validate_take_out_errors_and_publish(pw, add_session):
+    add_session("2026-11-17", "09:00", workers=[pw["wendy"]])
+    add_session("2026-11-18", "09:00", workers=[pw["will"]])
+    add_session("2026-11-19", "09:00")  # no worker: taken out before publishing
+    (validated,) = period_bench.phase_validate(pw["period"], measure)
+    assert validated.note.startswith("3 sessions: 1 errors, 0 warnings (no_worker 1)")
+    published, sent = period_bench.phase_publish(pw["period"], measure)
+    assert "2 sessions Rostered, 2 notifications; statements: " in published.note
+    assert "2 UPDATE" in published.note and "1 INSERT" in published.note
+    assert sent.note.startswith("2 emails")
+    assert RosterPeriod.objects.get(pk=pw["period"].pk).is_published
+    assert set(Session.objects.values_list("status", flat=True)) == {"rostered"}

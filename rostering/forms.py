@@ -112,10 +112,11 @@ class RosterPeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         roster, start = data.get("base_roster"), data.get("start_date")
-        if roster and start and (start - roster.start_date).days % roster.cycle_days:
-            from .services import misaligned_message
+        if roster and start:
+            from .services import aligned, misaligned_message
 
-            self.add_error("start_date", misaligned_message(roster, start))
+            if not aligned(roster, start):
+                self.add_error("start_date", misaligned_message(roster, start))
         return data
 
     @property

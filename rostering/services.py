@@ -9,6 +9,7 @@ from django.utils import timezone
 from .generation import (
     GenerationResult,
     MissingOccurrence,
+    aligned,
     missing_occurrence_count,
     missing_occurrences,
     roster_period_generate,
@@ -20,6 +21,7 @@ from .models import BaseRoster, RosterPeriod
 __all__ = [
     "GenerationResult",
     "MissingOccurrence",
+    "aligned",
     "base_roster_create",
     "missing_occurrence_count",
     "missing_occurrences",
@@ -94,7 +96,7 @@ def roster_period_create(
     errors = {}
     if not base_roster.active:
         errors["base_roster"] = f"The base roster “{base_roster}” is not active."
-    if (start_date - base_roster.start_date).days % base_roster.cycle_days:
+    if not aligned(base_roster, start_date):
         errors["start_date"] = misaligned_message(base_roster, start_date)
     if cycles is None and end_date is not None:
         days = (end_date - start_date).days + 1

@@ -96,3 +96,38 @@ def browser_type_launch_args(browser_type_launch_args):
 def _fast_password_hashing(settings):
     """Logins in tests need no slow key stretching."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def scheduler(django_user_model):
+    """A user in the Scheduler role."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("sam", password="pw-sam-12345")
+    user.groups.add(Group.objects.get(name="Scheduler"))
+    return user
+
+
+@pytest.fixture
+def scheduler_client(client, scheduler):
+    client.force_login(scheduler)
+    return client
+
+
+@pytest.fixture
+def eager_celery():
+    """Run tasks in-process even when CELERY_BROKER_URL points at Redis (no worker in tests).
+
+    Celery reads the Django settings when asked, so overriding the setting is enough (writing
+    to app.conf would shadow the setting for the rest of the run).
+    """
+    from django.test import override_settings
+
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
+        yield
+
+
+@pytest.fixture
+def eager_tasks(eager_celery):
+    """The same as eager_celery (the name the generation tests use)."""
+    yield

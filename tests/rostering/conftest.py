@@ -29,18 +29,6 @@ SYD = zoneinfo.ZoneInfo("Australia/Sydney")
 IS_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
-@pytest.fixture
-def eager_tasks():
-    """Run Celery tasks in-process even when a broker is configured (no worker in tests).
-
-    Celery reads the Django settings when asked, so overriding the setting is enough (writing
-    to app.conf would shadow the setting for the rest of the run).
-    """
-    from django.test import override_settings
-
-    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
-        yield
-
 
 def add_pattern_session(
     roster,

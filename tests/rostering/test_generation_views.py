@@ -16,13 +16,6 @@ pytestmark = pytest.mark.django_db
 D = datetime.date
 
 
-@pytest.fixture
-def scheduler_client(client, django_user_model):
-    user = django_user_model.objects.create_user("sam", password="pw-sam-12345")
-    user.groups.add(Group.objects.get(name="Scheduler"))
-    client.force_login(user)
-    return client
-
 
 @pytest.fixture
 def coordinator_client(client, django_user_model):

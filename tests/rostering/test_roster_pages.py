@@ -20,15 +20,6 @@ pytestmark = pytest.mark.django_db
 SYD = zoneinfo.ZoneInfo("Australia/Sydney")
 
 
-@pytest.fixture
-def scheduler_client(client, django_user_model):
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user("sam", password="pw-sam-12345")
-    user.groups.add(Group.objects.get(name="Scheduler"))
-    client.force_login(user)
-    return client
-
 
 def add_sessions(n, *, site, **home):
     first_day = (home.get("base_roster") or home["roster_period"]).start_date

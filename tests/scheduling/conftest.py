@@ -93,18 +93,6 @@ def issues(pw):
     return run
 
 
-@pytest.fixture
-def eager_celery():
-    """Run tasks in-process even when CELERY_BROKER_URL points at Redis (no worker in tests).
-
-    Celery reads the Django settings when asked, so overriding the setting is enough (writing
-    to app.conf would shadow the setting for the rest of the run).
-    """
-    from django.test import override_settings
-
-    with override_settings(CELERY_TASK_ALWAYS_EAGER=True):
-        yield
-
 
 @pytest.fixture
 def validate(pw, django_capture_on_commit_callbacks, eager_celery):
@@ -121,11 +109,3 @@ def validate(pw, django_capture_on_commit_callbacks, eager_celery):
     return run
 
 
-@pytest.fixture
-def scheduler_client(client, django_user_model):
-    from django.contrib.auth.models import Group
-
-    user = django_user_model.objects.create_user("sam", password="pw-sam-12345")
-    user.groups.add(Group.objects.get(name="Scheduler"))
-    client.force_login(user)
-    return client

@@ -1,7 +1,6 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 
 from tests.factories import (
     AssetFactory,
@@ -15,19 +14,6 @@ from tests.factories import (
     SupportItemFactory,
     WorkerFactory,
 )
-
-
-@pytest.fixture
-def scheduler(django_user_model):
-    user = django_user_model.objects.create_user("sam", password="pw-sam-12345")
-    user.groups.add(Group.objects.get(name="Scheduler"))
-    return user
-
-
-@pytest.fixture
-def scheduler_client(client, scheduler):
-    client.force_login(scheduler)
-    return client
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django_htmx.http import HttpResponseClientRedirect
 
 from clients.models import Client, GroupTemplate, Site
 from clients.selectors import clients_for_site
@@ -360,7 +361,10 @@ def _save(request, form, formset, ctx, data, *, session, base_roster, roster_per
 
 def _saved(request, session, base_roster, roster_period, *, created):
     text = f"Session “{session.subject}” {'saved' if created else 'updated'}."
-    if request.htmx:
+    on_form_page = request.htmx and request.htmx.current_url_abs_path and (
+        request.htmx.current_url_abs_path.split("?")[0] == request.path
+    )
+    if request.htmx and not on_form_page:
         response = HttpResponse(status=200)
         response["HX-Reswap"] = "none"
         response["HX-Trigger"] = json.dumps(
@@ -368,6 +372,8 @@ def _saved(request, session, base_roster, roster_period, *, created):
         )
         return response
     messages.success(request, text)
+    if on_form_page:  # the form was open as a page of its own: go back to the grid
+        return HttpResponseClientRedirect(_home_url(base_roster, roster_period))
     return redirect(_home_url(base_roster, roster_period))
 
 

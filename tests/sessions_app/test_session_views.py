@@ -266,3 +266,12 @@ def test_planned_service_budget_left_counts_other_sessions(scheduler_client, wor
     )
     r = scheduler_client.post(NEW, form_data(world, _action="refresh"))
     assert "195 hours" in r.content.decode()
+
+
+def test_saving_on_the_forms_own_page_with_htmx_goes_back_to_the_grid(scheduler_client, world):
+    r = scheduler_client.post(
+        NEW, form_data(world),
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{NEW}"},
+    )
+    assert r.status_code == 200
+    assert r["HX-Redirect"] == reverse("rostering:base_roster_detail", args=[world["roster"].pk])

@@ -225,7 +225,8 @@ def build_form_context(
             Prefetch(
                 "qualifications",
                 queryset=WorkerQualification.objects.select_related("qualification"),
-            )
+            ),
+            "regions",
         )
         by_id = {w.pk: w for w in wqs}
         session_type = None
@@ -250,6 +251,8 @@ def build_form_context(
             cw = ChosenWorker(w)
             if day and not w.is_active_on(day):
                 cw.problems.append(f"Not active on {day:%d/%m/%Y}.")
+            if region_id and all(r.pk != region_id for r in w.regions.all()):
+                cw.hints.append("Does not usually work in this region.")
             held = {q.qualification_id: q for q in w.qualifications.all()}
             for q in w.qualifications.all():
                 if day and q.expires_on and q.expires_on < day:

@@ -275,3 +275,15 @@ def test_saving_on_the_forms_own_page_with_htmx_goes_back_to_the_grid(scheduler_
     )
     assert r.status_code == 200
     assert r["HX-Redirect"] == reverse("rostering:base_roster_detail", args=[world["roster"].pk])
+
+
+def test_a_worker_from_another_region_is_flagged_not_dropped(scheduler_client, world):
+    from tests.factories import WorkerFactory
+
+    far = WorkerFactory(first_name="Nora", last_name="North", regions=[world["north"]])
+    r = scheduler_client.post(
+        NEW, form_data(world, _action="refresh", workers=[world["wendy"].pk, far.pk])
+    )
+    html = r.content.decode()
+    assert "Nora North" in html
+    assert html.count("Does not usually work in this region.") == 1

@@ -350,9 +350,21 @@ class PlannedServiceInline(ChoiceSelectRelatedMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("support_item")
 
 
+class SessionStartColumn:
+    """A "Session start" column at the session's site clock."""
+
+    @admin.display(description="Session start", ordering="session__start")
+    def session_start(self, obj):
+        return _local(obj.session.start, obj.session.site)
+
+
 @admin.register(SessionClient)
 class SessionClientAdmin(
-    ChangelistPrefetchMixin, ChoiceSelectRelatedMixin, SiteTimeZoneMixin, admin.ModelAdmin
+    SessionStartColumn,
+    ChangelistPrefetchMixin,
+    ChoiceSelectRelatedMixin,
+    SiteTimeZoneMixin,
+    admin.ModelAdmin,
 ):
     list_display = [
         "client",
@@ -387,10 +399,6 @@ class SessionClientAdmin(
 
     def get_changelist_prefetch(self, request):
         return [Prefetch("planned_services", queryset=_planned_services_qs())]
-
-    @admin.display(description="Session start", ordering="session__start")
-    def session_start(self, obj):
-        return _local(obj.session.start, obj.session.site)
 
     @admin.display(description="Planned services")
     def planned_services_summary(self, obj):
@@ -466,7 +474,7 @@ class PlannedServiceAdmin(ChoiceSelectRelatedMixin, admin.ModelAdmin):
 
 
 @admin.register(SessionWorker)
-class SessionWorkerAdmin(admin.ModelAdmin):
+class SessionWorkerAdmin(SessionStartColumn, admin.ModelAdmin):
     list_display = ["worker", "session", "session_start"]
     list_filter = ["session__status", "session__site__region", "session__site"]
     search_fields = ["worker__last_name", "worker__first_name", "session__subject"]
@@ -476,13 +484,9 @@ class SessionWorkerAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
 
-    @admin.display(description="Session start", ordering="session__start")
-    def session_start(self, obj):
-        return _local(obj.session.start, obj.session.site)
-
 
 @admin.register(SessionAsset)
-class SessionAssetAdmin(admin.ModelAdmin):
+class SessionAssetAdmin(SessionStartColumn, admin.ModelAdmin):
     list_display = ["asset", "session", "session_start"]
     list_filter = ["asset__kind", "asset__region", "session__status"]
     search_fields = ["asset__name", "asset__registration", "session__subject"]
@@ -491,10 +495,6 @@ class SessionAssetAdmin(admin.ModelAdmin):
     list_select_related = ["asset", "session__site"]
     show_full_result_count = False
     list_per_page = 50
-
-    @admin.display(description="Session start", ordering="session__start")
-    def session_start(self, obj):
-        return _local(obj.session.start, obj.session.site)
 
 
 @admin.register(SessionActivity)

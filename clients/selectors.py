@@ -50,3 +50,15 @@ def group_templates_for_site(*, site):
     from .models import GroupTemplate
 
     return GroupTemplate.objects.filter(site=site, active=True).order_by("name")
+
+
+def site_by_id(pk) -> Site | None:
+    """The site with this id, or None for a missing or malformed id (from a query string)."""
+    try:
+        return Site.objects.select_related("region").filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def active_sites() -> QuerySet[Site]:
+    return Site.objects.filter(active=True).select_related("region").order_by("name")

@@ -2,17 +2,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from clients.models import Site
+from clients.selectors import active_sites, site_by_id
 from sessions_app.models import Session
 from sessions_app.selectors import (
     build_week_grid,
+    first_site_with_sessions,
     sessions_for_base_roster,
     sessions_for_roster_period,
 )
@@ -63,7 +64,7 @@ def base_roster_create(request):
 def _grid_site(request, default=None):
     site_id = request.GET.get("site")
     if site_id:
-        return Site.objects.filter(pk=site_id).first()
+        return site_by_id(site_id)
     return default
 
 
@@ -84,7 +85,7 @@ def base_roster_detail(request, pk):
         "roster": roster,
         "weeks": weeks,
         "site": site,
-        "sites": Site.objects.filter(active=True),
+        "sites": active_sites(),
         "session_count": len(sessions),
         "scope_note": scope_note,
         "can_add": request.user.has_perm("sessions_app.add_session"),
@@ -124,19 +125,11 @@ def roster_period_create(request):
     return render(request, template, {"form": form}, status=_form_error_status(form))
 
 
-def _first_site_with_sessions(**home):
-    return (
-        Site.objects.filter(Exists(Session.objects.filter(site=OuterRef("pk"), **home)))
-        .order_by("name")
-        .first()
-    )
-
-
 def _grid_scope(request, *, default_site, total, noun, **home):
     """(site, note): big grids show one site at a time, so a page never grows unbounded."""
     site = _grid_site(request, default_site)
     if site is None and total > GRID_SESSION_LIMIT:
-        site = _first_site_with_sessions(**home)
+        site = first_site_with_sessions(**home)
         return site, (
             f"This {noun} has {total:,} sessions, too many to show at once: showing "
             f"{site}. Choose another site above."
@@ -173,7 +166,7 @@ def roster_period_detail(request, pk):
         "period": period,
         "weeks": weeks,
         "site": site,
-        "sites": Site.objects.filter(active=True),
+        "sites": active_sites(),
         "session_count": len(sessions),
         "scope_note": scope_note,
         "can_add": request.user.has_perm("sessions_app.add_session")

@@ -2,7 +2,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
-from clients.models import Region, Site
+from clients.models import Region
+from clients.selectors import active_sites, site_by_id
 from rostering.selectors import base_roster_list, roster_period_list
 
 from . import selectors
@@ -28,7 +29,7 @@ def live(request):
     except ValueError:
         day = timezone.localdate()
     monday, start, end = selectors.week_bounds(day)
-    site = Site.objects.filter(pk=request.GET.get("site") or None).first()
+    site = site_by_id(request.GET.get("site"))
     region = Region.objects.filter(pk=request.GET.get("region") or None).first()
     sessions = selectors.live_schedule(start=start, end=end, site=site, region=region)
     page = Paginator(sessions, 50).get_page(request.GET.get("page"))
@@ -37,7 +38,7 @@ def live(request):
         "monday": monday,
         "prev_week": monday - timezone.timedelta(days=7),
         "next_week": monday + timezone.timedelta(days=7),
-        "sites": Site.objects.filter(active=True).select_related("region"),
+        "sites": active_sites(),
         "regions": Region.objects.all(),
         "site": site,
         "region": region,

@@ -149,3 +149,17 @@ def session_conflicts(
         ).select_related("asset", "session__site"):
             found.append(Conflict("asset", str(link.asset), link.session))
     return found
+
+
+def first_site_with_sessions(**home):
+    """The first site (by name) that has sessions in this place (base_roster= or
+    roster_period=)."""
+    from django.db.models import Exists, OuterRef
+
+    from clients.models import Site
+
+    return (
+        Site.objects.filter(Exists(Session.objects.filter(site=OuterRef("pk"), **home)))
+        .order_by("name")
+        .first()
+    )

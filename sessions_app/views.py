@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
-from clients.models import Client, GroupTemplate, Site
-from clients.selectors import clients_for_site
+from clients.models import Client, GroupTemplate
+from clients.selectors import clients_for_site, site_by_id
 from rostering.models import BaseRoster, RosterPeriod
 from rostering.selectors import assets_for_region, workers_active_on
 
@@ -119,7 +119,7 @@ def _apply_action(data, action: str, trigger: str | None):
         data[f"act-{arg}-kind"] = ""
     if trigger == "site":
         # The region follows the site unless the scheduler picked one that still fits.
-        site = Site.objects.filter(pk=data.get("site") or None).first()
+        site = site_by_id(data.get("site"))
         if site and data.get("region") and str(site.region_id) != data.get("region"):
             data["region"] = ""
         data["group_template"] = ""
@@ -392,7 +392,7 @@ def session_edit(request, pk):
 
 def client_options(request):
     """Type-ahead: clients associated with the chosen site whose name matches."""
-    site = Site.objects.filter(pk=request.GET.get("site") or None).first()
+    site = site_by_id(request.GET.get("site"))
     q = request.GET.get("client_q", "").strip()
     chosen = [v for v in request.GET.getlist("clients") if v.isdigit()]
     results = []
@@ -422,7 +422,7 @@ def asset_options(request):
     """The assets of a region (or of the site's region when no region is chosen)."""
     region_id = request.GET.get("region")
     if not region_id:
-        site = Site.objects.filter(pk=request.GET.get("site") or None).first()
+        site = site_by_id(request.GET.get("site"))
         region_id = site.region_id if site else None
     assets = list(assets_for_region(region_id=region_id)) if region_id else []
     chosen = {int(v) for v in request.GET.getlist("assets") if v.isdigit()}

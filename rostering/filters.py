@@ -1,4 +1,5 @@
 import django_filters
+from django import forms
 
 from clients.models import Site
 
@@ -8,7 +9,10 @@ from .models import BaseRoster, RosterPeriod
 class BaseRosterFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains", label="Name contains")
     site = django_filters.ModelChoiceFilter(queryset=Site.objects.all(), empty_label="Any site")
-    active = django_filters.BooleanFilter(label="Active")
+    active = django_filters.BooleanFilter(
+        label="Status",
+        widget=forms.Select(choices=[("", "Any"), ("true", "Active"), ("false", "Inactive")]),
+    )
 
     class Meta:
         model = BaseRoster

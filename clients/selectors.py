@@ -4,7 +4,7 @@ import datetime
 
 from django.db.models import Q, QuerySet
 
-from .models import Client, ServiceAgreementLine, Site
+from .models import Client, GroupTemplate, ServiceAgreementLine, Site
 
 
 def clients_for_site(*, site: Site, search: str = "") -> QuerySet[Client]:
@@ -33,21 +33,7 @@ def agreement_lines_active_on(*, clients, day: datetime.date) -> list[ServiceAgr
     )
 
 
-def agreement_line_usage(*, line_ids, exclude_session_id=None) -> dict:
-    """Quantity already planned on each agreement line, across all sessions."""
-    from django.db.models import Sum
-
-    from sessions_app.models import PlannedService
-
-    qs = PlannedService.objects.filter(agreement_line_id__in=line_ids)
-    if exclude_session_id:
-        qs = qs.exclude(session_client__session_id=exclude_session_id)
-    rows = qs.values("agreement_line_id").annotate(used=Sum("quantity"))
-    return {r["agreement_line_id"]: r["used"] for r in rows}
-
-
 def group_templates_for_site(*, site):
-    from .models import GroupTemplate
 
     return GroupTemplate.objects.filter(site=site, active=True).order_by("name")
 

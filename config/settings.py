@@ -37,9 +37,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "clients",
-    "rostering",
+    "workforce",
     "sessions_app",
+    "rostering",
     "scheduling",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -92,7 +94,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "dashboard"
+LOGIN_REDIRECT_URL = "scheduling:dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-au"

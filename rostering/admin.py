@@ -1,27 +1,16 @@
-"""Admin for workers (qualifications, unavailability), assets, base rosters and roster periods."""
+"""Admin for base rosters and roster periods, and the records of their lifecycle (read-only)."""
 
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
-from clients.admin import ChangelistPrefetchMixin
+from sessions_app.models import Session
 
-from .models import (
-    Asset,
-    BaseRoster,
-    Qualification,
-    RosterPeriod,
-    Worker,
-    WorkerQualification,
-    WorkerUnavailability,
-)
+from .models import BaseRoster, Notification, PeriodValidation, RosterPeriod
 
 
 def session_count_subquery(field_name):
     """Sessions per row as a correlated subquery: costs nothing in the changelist's count."""
-    from sessions_app.models import Session
-
     counts = (
         Session.objects.filter(**{field_name: OuterRef("pk")})
         .order_by()
@@ -30,117 +19,6 @@ def session_count_subquery(field_name):
         .values("n")
     )
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
-
-
-@admin.register(Qualification)
-class QualificationAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
-    search_fields = ["name", "code"]
-    ordering = ["name"]
-    prepopulated_fields = {"code": ["name"]}
-
-
-class ActiveTodayFilter(admin.SimpleListFilter):
-    title = "active today"
-    parameter_name = "active_today"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        today = timezone.localdate()
-        active = Q(active_from__lte=today) & (Q(active_to__isnull=True) | Q(active_to__gte=today))
-        if self.value() == "yes":
-            return queryset.filter(active)
-        if self.value() == "no":
-            return queryset.exclude(active)
-        return queryset
-
-
-class WorkerQualificationInline(admin.TabularInline):
-    model = WorkerQualification
-    fields = ["qualification", "obtained_on", "expires_on"]
-    autocomplete_fields = ["qualification"]
-    extra = 0
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("qualification", "worker")
-
-
-class WorkerUnavailabilityInline(admin.TabularInline):
-    model = WorkerUnavailability
-    fields = ["kind", "start", "end", "reason"]
-    extra = 0
-    ordering = ["-start"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("worker")
-
-
-@admin.register(Worker)
-class WorkerAdmin(ChangelistPrefetchMixin, admin.ModelAdmin):
-    list_display = [
-        "last_name",
-        "first_name",
-        "email",
-        "phone",
-        "region_names",
-        "active_from",
-        "active_to",
-        "user",
-    ]
-    list_display_links = ["last_name", "first_name"]
-    list_filter = [ActiveTodayFilter, "regions"]
-    search_fields = ["last_name", "first_name", "email", "phone"]
-    ordering = ["last_name", "first_name"]
-    autocomplete_fields = ["user", "regions"]
-    list_select_related = ["user"]
-    changelist_prefetch = ["regions"]
-    show_full_result_count = False
-    list_per_page = 50
-    inlines = [WorkerQualificationInline, WorkerUnavailabilityInline]
-    fieldsets = [
-        (None, {"fields": [("first_name", "last_name"), ("email", "phone"), "user"]}),
-        ("Availability", {"fields": ["regions", ("active_from", "active_to")]}),
-    ]
-
-    @admin.display(description="Regions")
-    def region_names(self, obj):
-        return ", ".join(region.name for region in obj.regions.all()) or "—"
-
-
-@admin.register(WorkerQualification)
-class WorkerQualificationAdmin(admin.ModelAdmin):
-    list_display = ["worker", "qualification", "obtained_on", "expires_on"]
-    list_filter = ["qualification", "expires_on"]
-    search_fields = ["worker__last_name", "worker__first_name", "qualification__name"]
-    ordering = ["worker__last_name", "worker__first_name", "qualification__name"]
-    autocomplete_fields = ["worker", "qualification"]
-    list_select_related = ["worker", "qualification"]
-    show_full_result_count = False
-    list_per_page = 50
-
-
-@admin.register(WorkerUnavailability)
-class WorkerUnavailabilityAdmin(admin.ModelAdmin):
-    list_display = ["worker", "kind", "start", "end", "reason"]
-    list_filter = ["kind", "worker__regions"]
-    search_fields = ["worker__last_name", "worker__first_name", "reason"]
-    ordering = ["-start"]
-    autocomplete_fields = ["worker"]
-    list_select_related = ["worker"]
-    date_hierarchy = "start"
-    show_full_result_count = False
-    list_per_page = 50
-
-
-@admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "region", "registration", "active"]
-    list_filter = ["active", "kind", "region"]
-    search_fields = ["name", "registration"]
-    ordering = ["region__name", "kind", "name"]
-    list_select_related = ["region"]
 
 
 @admin.register(BaseRoster)
@@ -203,3 +81,32 @@ class RosterPeriodAdmin(admin.ModelAdmin):
     @admin.display(description="Sessions", ordering="_session_count")
     def session_count(self, obj):
         return getattr(obj, "_session_count", None)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the lifecycle services: shown, never edited by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PeriodValidation)
+class PeriodValidationAdmin(ReadOnlyAdmin):
+    list_display = ["period", "status", "created_at", "finished_at", "error_count", "warning_count"]
+    list_filter = ["status"]
+    list_select_related = ["period__base_roster"]
+    search_fields = ["period__base_roster__name"]
+    exclude = ["report"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "worker", "email", "created_at", "sent_at"]
+    list_filter = ["sent_at"]
+    list_select_related = ["worker", "period__base_roster"]
+    search_fields = ["subject", "worker__first_name", "worker__last_name", "email"]
+    date_hierarchy = "created_at"

@@ -5,6 +5,7 @@ from django import forms
 from clients.models import Site
 
 from .models import BaseRoster
+from .services import aligned, misaligned_message, next_period_starts
 
 
 class DateInput(forms.DateInput):
@@ -57,7 +58,6 @@ class RosterPeriodForm(forms.Form):
         if self.roster is None:
             field.widget.choices = [("", "Choose a base roster first")]
             return
-        from .services import next_period_starts
 
         self.starts = next_period_starts(self.roster, today=today)
         choices = [(d.isoformat(), _day(d)) for d in self.starts]
@@ -113,7 +113,6 @@ class RosterPeriodForm(forms.Form):
         data = super().clean()
         roster, start = data.get("base_roster"), data.get("start_date")
         if roster and start:
-            from .services import aligned, misaligned_message
 
             if not aligned(roster, start):
                 self.add_error("start_date", misaligned_message(roster, start))
@@ -130,3 +129,12 @@ class RosterPeriodForm(forms.Form):
         if self.roster is None or start is None or not 1 <= cycles <= 52:
             return None
         return start + datetime.timedelta(days=self.roster.cycle_days * cycles - 1)
+
+
+class PublishForm(forms.Form):
+    acknowledged_warnings = forms.BooleanField(
+        label="I have read the warnings", required=False
+    )
+    acknowledged_earlier_unpublished = forms.BooleanField(
+        label="Publish before the earlier period", required=False
+    )

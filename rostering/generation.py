@@ -66,8 +66,9 @@ from sessions_app.models import (
     SessionClient,
     SessionWorker,
 )
+from workforce.models import Worker
 
-from .models import BaseRoster, RosterPeriod, Worker
+from .models import BaseRoster, RosterPeriod
 
 logger = logging.getLogger(__name__)
 

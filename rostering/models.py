@@ -1,4 +1,5 @@
-"""Workers (qualifications, availability), assets, base rosters and roster periods."""
+"""Base rosters and roster periods, and the records of their lifecycle (validation runs, the
+notifications a publish sends)."""
 
 import datetime
 
@@ -7,132 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
-from clients.models import Region, Site
-
-
-class Qualification(models.Model):
-    name = models.CharField(max_length=150, unique=True)
-    code = models.SlugField(max_length=40, unique=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Worker(models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="worker",
-    )
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=30, blank=True)
-    regions = models.ManyToManyField(Region, related_name="workers")
-    active_from = models.DateField()
-    active_to = models.DateField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["last_name", "first_name"]
-        indexes = [models.Index(fields=["last_name", "first_name"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(active_to__isnull=True) | Q(active_to__gte=F("active_from")),
-                name="worker_active_to_after_from",
-                violation_error_message="A worker's active-to date must follow active-from.",
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.first_name} {self.last_name}"
-
-    def clean(self):
-        if self.active_from and self.active_to and self.active_to < self.active_from:
-            raise ValidationError({"active_to": "Active to must be on or after active from."})
-
-    def is_active_on(self, day: datetime.date) -> bool:
-        return self.active_from <= day and (self.active_to is None or day <= self.active_to)
-
-
-class WorkerQualification(models.Model):
-    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="qualifications")
-    qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT, related_name="+")
-    obtained_on = models.DateField(null=True, blank=True)
-    expires_on = models.DateField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["worker", "qualification__name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["worker", "qualification"], name="worker_qualification_unique"
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.worker}: {self.qualification}"
-
-    def is_valid_on(self, day: datetime.date) -> bool:
-        return self.expires_on is None or day <= self.expires_on
-
-
-class WorkerUnavailability(models.Model):
-    class Kind(models.TextChoices):
-        LEAVE = "leave", "Leave"
-        UNAVAILABLE = "unavailable", "Unavailable"
-
-    worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="unavailability")
-    kind = models.CharField(max_length=20, choices=Kind, default=Kind.UNAVAILABLE)
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    reason = models.CharField(max_length=255, blank=True)
-
-    class Meta:
-        ordering = ["worker", "start"]
-        verbose_name_plural = "worker unavailability"
-        indexes = [models.Index(fields=["worker", "start", "end"])]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end__gt=F("start")),
-                name="unavailability_end_after_start",
-                violation_error_message="Unavailability must end after it starts.",
-            )
-        ]
-
-    def __str__(self):
-        return f"{self.worker} {self.get_kind_display()} {self.start:%d/%m/%Y}"
-
-    def clean(self):
-        if self.start and self.end and self.end <= self.start:
-            raise ValidationError({"end": "Unavailability must end after it starts."})
-
-
-class Asset(models.Model):
-    class Kind(models.TextChoices):
-        SHOWER_CHAIR = "shower_chair", "Shower chair"
-        HOIST = "hoist", "Hoist"
-        WHEELCHAIR = "wheelchair", "Wheelchair"
-        MINIBUS = "minibus", "Minibus"
-        VEHICLE = "vehicle", "Accessible vehicle"
-        ROOM = "room", "Room"
-        OTHER = "other", "Other"
-
-    name = models.CharField(max_length=150)
-    kind = models.CharField(max_length=20, choices=Kind)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="assets")
-    registration = models.CharField(max_length=30, blank=True)
-    active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["region", "kind", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["region", "name"], name="asset_unique_name_in_region")
-        ]
-
-    def __str__(self):
-        return self.name
+from clients.models import Site
+from sessions_app.models import PERIOD_PUBLISHED
 
 
 class BaseRoster(models.Model):
@@ -163,6 +42,9 @@ class BaseRoster(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("rostering:base_roster_detail", args=[self.pk])
+
     @property
     def cycle_days(self) -> int:
         return self.cycle_weeks * 7
@@ -178,7 +60,7 @@ class RosterPeriod(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        PUBLISHED = PERIOD_PUBLISHED, "Published"
 
     class GenerationStatus(models.TextChoices):
         IDLE = "idle", "Not generated"
@@ -223,6 +105,9 @@ class RosterPeriod(models.Model):
     def __str__(self):
         return f"{self.base_roster} {self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y}"
 
+    def get_absolute_url(self):
+        return reverse("rostering:roster_period_detail", args=[self.pk])
+
     def clean(self):
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "A roster period must end on or after its start."})
@@ -253,3 +138,97 @@ class RosterPeriod(models.Model):
         if not self.generation_total:
             return 0
         return min(100, self.generation_done * 100 // self.generation_total)
+
+
+class PeriodValidation(models.Model):
+    """One run of the checks of a roster period (rostering.checks), in the background.
+
+    `report` is a list of issues, errors first:
+    ``{"severity", "rule", "message", "session_id", "other_session_id", "start"}``.
+    `sessions_updated_at` and `session_count` record the period's sessions as they were when
+    the run started: a later change makes the run stale, and publishing then needs a new one.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    period = models.ForeignKey(
+        RosterPeriod, on_delete=models.CASCADE, related_name="validations"
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    session_count = models.PositiveIntegerField(default=0)
+    sessions_updated_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="The latest change to the period's sessions when the run started.",
+    )
+    error_count = models.PositiveIntegerField(default=0)
+    warning_count = models.PositiveIntegerField(default=0)
+    rule_counts = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(default=list, blank=True)
+    failure_message = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "scheduling_periodvalidation"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["period", "-created_at"])]
+        constraints = [
+            # Pressing Validate twice (or two schedulers at once) never starts a second run.
+            models.UniqueConstraint(
+                fields=["period"],
+                condition=Q(status__in=["queued", "running"]),
+                name="period_validation_one_active",
+            )
+        ]
+
+    def __str__(self):
+        return f"Validation of {self.period} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+
+class Notification(models.Model):
+    """A message to a worker; for a published period, one per worker summarising their sessions."""
+
+    worker = models.ForeignKey(
+        "workforce.Worker", on_delete=models.CASCADE, related_name="notifications"
+    )
+    period = models.ForeignKey(
+        RosterPeriod, null=True, blank=True, on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    email = models.EmailField(blank=True, help_text="The address it was sent to.")
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "scheduling_notification"
+        ordering = ["-created_at", "worker"]
+        constraints = [
+            # Publishing a period twice never notifies a worker twice.
+            models.UniqueConstraint(
+                fields=["worker", "period"], name="notification_once_per_worker_and_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {self.worker}"

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from . import tasks
 from .generation import (
     GenerationResult,
     MissingOccurrence,
@@ -127,10 +128,8 @@ def roster_period_generation_request(*, period: RosterPeriod) -> bool:
     returns False) and enqueues the Celery task once the claim is committed. Without a broker
     the task runs in-process at commit. Raises ValidationError for a published period.
     """
-    from .tasks import enqueue_generation
-
     with transaction.atomic():
         claimed = roster_period_generation_claim(period=period)
         if claimed:
-            transaction.on_commit(lambda: enqueue_generation(period.pk))
+            transaction.on_commit(lambda: tasks.enqueue_generation(period.pk))
     return claimed

@@ -4,6 +4,10 @@ import logging
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from . import generation, publishing
+from .models import RosterPeriod
 
 logger = logging.getLogger(__name__)
 
@@ -11,17 +15,27 @@ logger = logging.getLogger(__name__)
 @shared_task
 def generate_roster_period(period_id: int) -> str:
     """Generate (or bring in) the period's missing sessions; safe to run again."""
-    from .models import RosterPeriod
-    from .services import roster_period_generate
-
     try:
-        result = roster_period_generate(period=period_id)
+        result = generation.roster_period_generate(period=period_id)
     except (ValidationError, RosterPeriod.DoesNotExist) as exc:
         # Published meanwhile, roster made inactive, period deleted: nothing to do, and the
         # period (if any) records why. Not an error of the job.
         logger.info("Roster period %s not generated: %s", period_id, exc)
         return "refused"
     return f"created {result.created}"
+
+
+@shared_task(acks_late=True)
+def validate_roster_period(validation_id: int) -> str:
+    """Run a queued validation of a roster period (rostering.publishing)."""
+    validation = publishing.period_validation_run(validation_id=validation_id)
+    return validation.status if validation else "missing"
+
+
+@shared_task(acks_late=True)
+def send_period_notifications(period_id: int) -> int:
+    """Email the workers of a published period their notification (one each, once)."""
+    return publishing.period_notifications_send(period_id=period_id)
 
 
 def enqueue_generation(period_id: int) -> None:
@@ -31,10 +45,6 @@ def enqueue_generation(period_id: int) -> None:
     that crashed, must not turn the scheduler's request into an error page: the period records
     the failure and the page shows it.
     """
-    from django.utils import timezone
-
-    from .models import RosterPeriod
-
     try:
         generate_roster_period.delay(period_id)
     except Exception as exc:  # noqa: BLE001 - reported on the period page

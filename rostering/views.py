@@ -17,6 +17,7 @@ from sessions_app.selectors import (
     sessions_for_base_roster,
     sessions_for_roster_period,
 )
+from sessions_app.views import session_form
 
 from . import selectors, services
 from .filters import BaseRosterFilter, RosterPeriodFilter
@@ -89,7 +90,7 @@ def base_roster_detail(request, pk):
         "session_count": len(sessions),
         "scope_note": scope_note,
         "can_add": request.user.has_perm("sessions_app.add_session"),
-        "new_session_url": f"{reverse('sessions_app:create')}?base_roster={roster.pk}",
+        "new_session_url": reverse("rostering:base_roster_session_create", args=[roster.pk]),
     }
     template = "rostering/_grid.html" if request.htmx else "rostering/base_roster_detail.html"
     return render(request, template, context)
@@ -171,7 +172,7 @@ def roster_period_detail(request, pk):
         "scope_note": scope_note,
         "can_add": request.user.has_perm("sessions_app.add_session")
         and not period.is_published,
-        "new_session_url": f"{reverse('sessions_app:create')}?roster_period={period.pk}",
+        "new_session_url": reverse("rostering:roster_period_session_create", args=[period.pk]),
     }
     if request.htmx:
         return render(request, "rostering/_grid.html", context)
@@ -258,3 +259,16 @@ def roster_period_missing(request, pk):
     }
     template = "rostering/_missing.html" if request.htmx else "rostering/roster_period_missing.html"
     return render(request, template, context)
+
+
+@permission_required("sessions_app.add_session", raise_exception=True)
+def base_roster_session_create(request, pk):
+    """Roster Session on a base roster: the session form, at home on this roster."""
+    return session_form(request, base_roster=get_object_or_404(BaseRoster, pk=pk))
+
+
+@permission_required("sessions_app.add_session", raise_exception=True)
+def roster_period_session_create(request, pk):
+    """Roster Session on a roster period: the session form, at home on this period."""
+    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster__site"), pk=pk)
+    return session_form(request, roster_period=period)

@@ -1,6 +1,6 @@
 """The three roles and what each may do. Used by the data migration that creates the groups."""
 
-DOMAIN_APPS = ("clients", "rostering", "sessions_app")
+DOMAIN_APPS = ("clients", "workforce", "sessions_app", "rostering")
 
 SESSION_PARTS = (
     "session",

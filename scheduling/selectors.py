@@ -2,7 +2,6 @@
 
 import datetime
 
-from django.db.models import Q
 from django.utils import timezone
 
 from rostering.models import BaseRoster, RosterPeriod
@@ -12,19 +11,11 @@ from sessions_app.selectors import session_grid_queryset
 
 def live_sessions():
     """Every session on the live schedule: those of published periods and those made there."""
-    return Session.objects.filter(
-        Q(roster_period__status=RosterPeriod.Status.PUBLISHED)
-        | Q(roster_period__isnull=True, base_roster__isnull=True)
-    )
+    return Session.objects.live()
 
 
 def live_schedule(*, start: datetime.datetime, end: datetime.datetime, site=None, region=None):
-    qs = session_grid_queryset().filter(
-        Q(roster_period__status=RosterPeriod.Status.PUBLISHED)
-        | Q(roster_period__isnull=True, base_roster__isnull=True),
-        start__lt=end,
-        end__gt=start,
-    )
+    qs = session_grid_queryset().live().overlapping(start, end)
     if site is not None:
         qs = qs.filter(site=site)
     if region is not None:

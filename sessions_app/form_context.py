@@ -9,19 +9,20 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Prefetch
+
 from clients.models import Client, GroupTemplate, Site
 from clients.selectors import (
-    agreement_line_usage,
     agreement_lines_active_on,
     clients_for_site,
     group_templates_for_site,
 )
-from rostering.models import Asset, Worker, WorkerUnavailability
-from rostering.selectors import assets_for_region, workers_active_on
+from workforce.models import Asset, Worker, WorkerQualification, WorkerUnavailability
+from workforce.selectors import assets_for_region, workers_active_on
 
 from .forms import SessionForm, make_site_aware, parse_quantity
-from .models import Session
-from .selectors import session_conflicts
+from .models import Session, SessionType
+from .selectors import agreement_line_usage, session_conflicts
 
 SEARCH_LIMIT = 15
 
@@ -217,9 +218,7 @@ def build_form_context(
     worker_ids = _ids(form.raw_list("workers"))
     workers = []
     if worker_ids:
-        from django.db.models import Prefetch
 
-        from rostering.models import WorkerQualification
 
         wqs = Worker.objects.filter(pk__in=worker_ids).prefetch_related(
             Prefetch(
@@ -232,7 +231,6 @@ def build_form_context(
         session_type = None
         st_ids = _ids([form.raw("session_type")])
         if st_ids:
-            from .models import SessionType
 
             session_type = SessionType.objects.filter(pk=st_ids[0]).prefetch_related(
                 "required_qualifications"

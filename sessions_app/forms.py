@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from clients.models import Client, GroupTemplate, Region, Site
-from rostering.models import Asset, Worker
+from workforce.models import Asset, Worker
 
 from .models import ServiceType, Session, SessionActivity, SessionType
 

@@ -21,13 +21,17 @@ from clients.models import (
     Site,
     SupportItem,
 )
-from rostering.models import Asset, BaseRoster, RosterPeriod, Worker
+from workforce.models import Asset, Worker
+
+# The status of a roster period whose sessions are on the live schedule. Roster periods live in
+# `rostering`, which builds on this app; its RosterPeriod.Status.PUBLISHED is this value.
+PERIOD_PUBLISHED = "published"
 
 
 class SessionType(models.Model):
     name = models.CharField(max_length=100, unique=True)
     required_qualifications = models.ManyToManyField(
-        "rostering.Qualification", blank=True, related_name="+"
+        "workforce.Qualification", blank=True, related_name="+"
     )
     active = models.BooleanField(default=True)
 
@@ -49,6 +53,19 @@ class ServiceType(models.Model):
         return self.name
 
 
+class SessionQuerySet(models.QuerySet):
+    def live(self):
+        """Sessions on the live schedule: those of published periods and those made there."""
+        return self.filter(
+            Q(roster_period__status=PERIOD_PUBLISHED)
+            | Q(roster_period__isnull=True, base_roster__isnull=True)
+        )
+
+    def overlapping(self, start, end):
+        """Sessions that overlap [start, end); back-to-back sessions do not."""
+        return self.filter(start__lt=end, end__gt=start)
+
+
 class Session(models.Model):
     class WorkType(models.TextChoices):
         APPOINTMENT = "appointment", "Appointment"
@@ -63,10 +80,12 @@ class Session(models.Model):
 
     # Home: a base roster, a roster period, or neither (straight on the live schedule).
     base_roster = models.ForeignKey(
-        BaseRoster, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+        "rostering.BaseRoster", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="sessions",
     )
     roster_period = models.ForeignKey(
-        RosterPeriod, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+        "rostering.RosterPeriod", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="sessions",
     )
     source_session = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="generated",
@@ -103,6 +122,8 @@ class Session(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["start", "id"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 
-from .models import Session, SessionClient, SessionWorker
+from clients.models import Site
+
+from .models import PlannedService, Session, SessionAsset, SessionClient, SessionWorker
 
 
 def session_grid_queryset() -> QuerySet[Session]:
@@ -112,11 +114,7 @@ def session_conflicts(
     first-cycle dates); on a roster period the same dates; otherwise the live schedule.
     Back-to-back sessions (one ends as the next starts) do not clash.
     """
-    from django.db.models import Q
-
-    from rostering.models import RosterPeriod
-
-    others = Session.objects.filter(start__lt=end, end__gt=start).exclude(
+    others = Session.objects.overlapping(start, end).exclude(
         status=Session.Status.CANCELLED
     )
     if base_roster_id:
@@ -124,10 +122,7 @@ def session_conflicts(
     elif roster_period_id:
         others = others.filter(roster_period_id=roster_period_id)
     else:
-        others = others.filter(
-            Q(roster_period__status=RosterPeriod.Status.PUBLISHED)
-            | Q(roster_period__isnull=True, base_roster__isnull=True)
-        )
+        others = others.live()
     if exclude_session_id:
         others = others.exclude(pk=exclude_session_id)
     found: list[Conflict] = []
@@ -142,8 +137,6 @@ def session_conflicts(
         ).select_related("client", "session__site"):
             found.append(Conflict("client", str(link.client), link.session))
     if asset_ids:
-        from .models import SessionAsset
-
         for link in SessionAsset.objects.filter(
             session__in=others, asset_id__in=asset_ids
         ).select_related("asset", "session__site"):
@@ -154,12 +147,17 @@ def session_conflicts(
 def first_site_with_sessions(**home):
     """The first site (by name) that has sessions in this place (base_roster= or
     roster_period=)."""
-    from django.db.models import Exists, OuterRef
-
-    from clients.models import Site
-
     return (
         Site.objects.filter(Exists(Session.objects.filter(site=OuterRef("pk"), **home)))
         .order_by("name")
         .first()
     )
+
+
+def agreement_line_usage(*, line_ids, exclude_session_id=None) -> dict:
+    """Quantity already planned on each agreement line, across all sessions."""
+    qs = PlannedService.objects.filter(agreement_line_id__in=line_ids)
+    if exclude_session_id:
+        qs = qs.exclude(session_client__session_id=exclude_session_id)
+    rows = qs.values("agreement_line_id").annotate(used=Sum("quantity"))
+    return {r["agreement_line_id"]: r["used"] for r in rows}

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from clients.models import Client, GroupTemplate, GroupTemplateItem, ServiceAgreementLine
+from clients.selectors import agreement_lines_active_on
 
 from .models import (
     PlannedService,
@@ -255,7 +256,6 @@ def session_update(*, session: Session, **fields) -> Session:
 
 def group_template_clients(template: GroupTemplate, *, day: datetime.date):
     """ClientSpecs for a group program's members with their matching agreement lines."""
-    from clients.selectors import agreement_lines_active_on
 
     members = list(template.members.all())
     items = list(template.items.select_related("support_item"))

@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
-from clients.models import Client, GroupTemplate
-from clients.selectors import clients_for_site, site_by_id
-from rostering.models import BaseRoster, RosterPeriod
-from rostering.selectors import assets_for_region, workers_active_on
+from clients.models import Client, GroupTemplate, GroupTemplateItem
+from clients.selectors import agreement_lines_active_on, clients_for_site, site_by_id
+from workforce.selectors import assets_for_region, workers_active_on
 
 from . import services
 from .form_context import activity_initial, build_form_context, session_initial
@@ -27,6 +26,7 @@ from .selectors import session_detail
 from .services import ActivitySpec, ClientSpec, PlannedServiceSpec
 
 ERROR_FIELDS_SHOWN_IN_SECTIONS = ("planned_services", "activities", "__all__")
+
 # Changing one of these re-renders the form with fresh choices, keeping what was typed.
 # Changing one of these re-renders only the parts of the form that depend on it, so
 # nothing the scheduler types meanwhile elsewhere is overwritten.
@@ -42,24 +42,12 @@ REFRESH_ON_CHANGE = {
 
 
 # --- where a session lives -------------------------------------------------------------
-def _place(request, session=None):
-    """(base_roster, roster_period) for this form; both None on the live schedule."""
-    if session is not None:
-        return session.base_roster, session.roster_period
-    params = request.POST if request.method == "POST" else request.GET
-    if params.get("base_roster"):
-        return get_object_or_404(BaseRoster, pk=params["base_roster"]), None
-    if params.get("roster_period"):
-        return None, get_object_or_404(RosterPeriod, pk=params["roster_period"])
-    return None, None
-
-
+# A new session's home comes from the page that opens the form: rostering's "Roster Session"
+# views pass their base roster or roster period in (rostering builds on this app, not the
+# other way round); an existing session knows its own.
 def _home_url(base_roster, roster_period):
-    if base_roster:
-        return reverse("rostering:base_roster_detail", args=[base_roster.pk])
-    if roster_period:
-        return reverse("rostering:roster_period_detail", args=[roster_period.pk])
-    return reverse("scheduling:live")
+    home = base_roster or roster_period
+    return home.get_absolute_url() if home else reverse("scheduling:live")
 
 
 def _new_initial(request, base_roster, roster_period):
@@ -134,7 +122,6 @@ def _parse_naive(value):
 
 def _check_single_line(data, client_id):
     """A newly added client whose agreement has one active line gets it ticked."""
-    from clients.selectors import agreement_lines_active_on
 
     try:
         day = datetime.datetime.fromisoformat(data.get("start", "")).date()
@@ -190,7 +177,6 @@ def _planned_services(form, data, ctx, errors: list[str]):
                 continue
             gti = None
             if choice.gti:
-                from clients.models import GroupTemplateItem
 
                 gti = GroupTemplateItem.objects.filter(pk=choice.gti).first()
             services_for_client.append(PlannedServiceSpec(choice.line, qty, gti))
@@ -259,8 +245,11 @@ def _render(request, form, formset, ctx, *, session, base_roster, roster_period,
     return render(request, template, context, status=status)
 
 
-def _session_form(request, session=None):
-    base_roster, roster_period = _place(request, session)
+def session_form(request, *, session=None, base_roster=None, roster_period=None):
+    """The one session form, for a new session in a home (a base roster, a roster period, or
+    neither: the live schedule) or for an existing session. Views of the homes call this."""
+    if session is not None:
+        base_roster, roster_period = session.base_roster, session.roster_period
     if request.method == "GET":
         if session is not None:
             initial = session_initial(session)
@@ -380,14 +369,14 @@ def _saved(request, session, base_roster, roster_period, *, created):
 # --- the views ------------------------------------------------------------------------------
 @permission_required("sessions_app.add_session", raise_exception=True)
 def session_create(request):
-    return _session_form(request)
+    return session_form(request)
 
 
 @permission_required("sessions_app.change_session", raise_exception=True)
 def session_edit(request, pk):
     session = get_object_or_404(Session, pk=pk)
     session = session_detail(pk=session.pk)
-    return _session_form(request, session)
+    return session_form(request, session=session)
 
 
 def client_options(request):

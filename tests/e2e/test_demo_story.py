@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 from playwright.sync_api import Page, expect
 
+from demo import seed as demo
 from rostering.models import RosterPeriod
-from scheduling import demo
 from scheduling.roles import ensure_roles
 from sessions_app.models import Session
 
@@ -25,7 +25,7 @@ def settle(page: Page):
 
 def problem_workers(period):
     """Workers on leave during the period or whose qualifications lapse by its end."""
-    from rostering.models import Worker
+    from workforce.models import Worker
 
     return Worker.objects.filter(
         Q(unavailability__start__lt=period_end(period),
@@ -46,7 +46,7 @@ def period_end(period):
 
 def free_worker(session):
     """A worker of the session's region, fit for it, with nothing else that day."""
-    from rostering.models import Worker
+    from workforce.models import Worker
 
     period = session.roster_period
     day_start = session.start - datetime.timedelta(hours=14)

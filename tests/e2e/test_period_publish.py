@@ -9,8 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
-from rostering.models import RosterPeriod
-from scheduling.models import Notification
+from rostering.models import Notification, RosterPeriod
 from scheduling.roles import ensure_roles
 from sessions_app.models import Session
 from sessions_app.services import ClientSpec, PlannedServiceSpec, session_create

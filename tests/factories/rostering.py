@@ -5,13 +5,14 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from rostering import models
+from workforce import models as workforce
 
 from .clients import RegionFactory
 
 
 class QualificationFactory(DjangoModelFactory):
     class Meta:
-        model = models.Qualification
+        model = workforce.Qualification
         django_get_or_create = ("code",)
 
     name = factory.Sequence(lambda n: f"Qualification {n}")
@@ -20,7 +21,7 @@ class QualificationFactory(DjangoModelFactory):
 
 class WorkerFactory(DjangoModelFactory):
     class Meta:
-        model = models.Worker
+        model = workforce.Worker
         skip_postgeneration_save = True
 
     first_name = factory.Faker("first_name", locale="en_AU")
@@ -36,7 +37,7 @@ class WorkerFactory(DjangoModelFactory):
 
 class WorkerQualificationFactory(DjangoModelFactory):
     class Meta:
-        model = models.WorkerQualification
+        model = workforce.WorkerQualification
 
     worker = factory.SubFactory(WorkerFactory)
     qualification = factory.SubFactory(QualificationFactory)
@@ -46,10 +47,10 @@ class WorkerQualificationFactory(DjangoModelFactory):
 
 class WorkerUnavailabilityFactory(DjangoModelFactory):
     class Meta:
-        model = models.WorkerUnavailability
+        model = workforce.WorkerUnavailability
 
     worker = factory.SubFactory(WorkerFactory)
-    kind = models.WorkerUnavailability.Kind.LEAVE
+    kind = workforce.WorkerUnavailability.Kind.LEAVE
     start = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
     end = factory.LazyAttribute(lambda o: o.start + datetime.timedelta(days=3))
     reason = "Annual leave"
@@ -57,10 +58,10 @@ class WorkerUnavailabilityFactory(DjangoModelFactory):
 
 class AssetFactory(DjangoModelFactory):
     class Meta:
-        model = models.Asset
+        model = workforce.Asset
 
     name = factory.Sequence(lambda n: f"Shower chair {n}")
-    kind = models.Asset.Kind.SHOWER_CHAIR
+    kind = workforce.Asset.Kind.SHOWER_CHAIR
     region = factory.SubFactory(RegionFactory)
 
 

@@ -38,13 +38,13 @@ def test_dashboard_counts_and_constant_queries(scheduler_client, django_assert_m
     SessionFactory(site=site, start=datetime.datetime.combine(
         today, datetime.time(18), tzinfo=SYD))  # no worker
     with django_assert_max_num_queries(12):
-        html = scheduler_client.get(reverse("dashboard")).content.decode()
+        html = scheduler_client.get(reverse("scheduling:dashboard")).content.decode()
     assert "Weekly pattern" in html
     assert '<div class="num">4</div><div class="label">Sessions on the live' in html
     assert '<div class="num">1</div><div class="label">Live sessions this week with no' in html
     live_sessions(30, site=site, day=today)
     with django_assert_max_num_queries(12):
-        scheduler_client.get(reverse("dashboard"))
+        scheduler_client.get(reverse("scheduling:dashboard"))
 
 
 def test_live_schedule_is_scoped_by_week_and_site_and_paginated(

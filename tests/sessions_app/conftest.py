@@ -67,7 +67,6 @@ def form_data(world, **overrides):
     """A complete, valid POST of the session form for the base roster."""
     data = {
         "_action": "save",
-        "base_roster": world["roster"].pk,
         "work_type": "appointment",
         "billable": "true",
         "session_type": world["session_type"].pk,

@@ -18,11 +18,15 @@ from tests.sessions_app.conftest import form_data
 
 pytestmark = pytest.mark.django_db
 SYD = zoneinfo.ZoneInfo("Australia/Sydney")
-NEW = reverse("sessions_app:create")
+
+
+def new_url(world):
+    """Roster Session on the world's base roster."""
+    return reverse("rostering:base_roster_session_create", args=[world["roster"].pk])
 
 
 def test_the_form_opens_as_a_partial_for_htmx_and_a_page_without(scheduler_client, world):
-    url = f"{NEW}?base_roster={world['roster'].pk}&date=2026-11-04"
+    url = f"{new_url(world)}?date=2026-11-04"
     page = scheduler_client.get(url)
     assert page.status_code == 200
     assert b"<html" in page.content and b"Roster Session" in page.content
@@ -76,7 +80,7 @@ def test_changing_the_site_keeps_what_was_typed_and_flags_ineligible_clients(
 ):
     data = form_data(world, _action="refresh", site=world["chermside"].pk,
                      subject="My own subject")
-    r = scheduler_client.post(NEW, data, headers={"HX-Request": "true",
+    r = scheduler_client.post(new_url(world), data, headers={"HX-Request": "true",
                                                   "HX-Trigger-Name": "site"})
     assert r.status_code == 200
     html = r.content.decode()
@@ -90,7 +94,7 @@ def test_changing_the_site_keeps_what_was_typed_and_flags_ineligible_clients(
 def test_save_creates_the_session_on_the_base_roster_and_tells_the_grid(
     scheduler_client, world
 ):
-    r = scheduler_client.post(NEW, form_data(world), headers={"HX-Request": "true"})
+    r = scheduler_client.post(new_url(world), form_data(world), headers={"HX-Request": "true"})
     assert r.status_code == 200, r.content.decode()[:2000]
     trigger = json.loads(r["HX-Trigger"])
     session = Session.objects.get()
@@ -106,14 +110,14 @@ def test_save_creates_the_session_on_the_base_roster_and_tells_the_grid(
 
 
 def test_save_without_javascript_redirects_to_the_grid(scheduler_client, world):
-    r = scheduler_client.post(NEW, form_data(world))
+    r = scheduler_client.post(new_url(world), form_data(world))
     assert r.status_code == 302
     assert r["Location"] == reverse("rostering:base_roster_detail", args=[world["roster"].pk])
 
 
 def test_errors_come_back_422_beside_the_field_with_every_value_kept(scheduler_client, world):
     data = form_data(world, end="2026-11-03T08:00", subject="Keep me")
-    r = scheduler_client.post(NEW, data, headers={"HX-Request": "true"})
+    r = scheduler_client.post(new_url(world), data, headers={"HX-Request": "true"})
     assert r.status_code == 422
     html = r.content.decode()
     assert "End must be after start." in html
@@ -124,7 +128,7 @@ def test_errors_come_back_422_beside_the_field_with_every_value_kept(scheduler_c
 
 def test_a_client_of_another_site_posted_directly_is_refused(scheduler_client, world):
     data = form_data(world, clients=[world["cal"].pk], ps=[])
-    r = scheduler_client.post(NEW, data)
+    r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
     assert "Cal Northern is not associated with Parramatta Day Centre." in r.content.decode()
     assert Session.objects.count() == 0
@@ -132,21 +136,22 @@ def test_a_client_of_another_site_posted_directly_is_refused(scheduler_client, w
 
 def test_another_clients_agreement_line_posted_directly_is_refused(scheduler_client, world):
     data = form_data(world, ps=[f"{world['ada'].pk}:{world['cal_line'].pk}"])
-    r = scheduler_client.post(NEW, data)
+    r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
     assert "not from that client&#x27;s agreement" in r.content.decode()
     assert Session.objects.count() == 0
 
 
 def test_an_asset_of_another_region_posted_directly_is_refused(scheduler_client, world):
-    r = scheduler_client.post(NEW, form_data(world, assets=[world["bus"].pk]))
+    r = scheduler_client.post(new_url(world), form_data(world, assets=[world["bus"].pk]))
     assert r.status_code == 422
     assert "Minibus North is not in the session&#x27;s region." in r.content.decode()
     assert Session.objects.count() == 0
 
 
 def test_an_appointment_with_two_clients_is_refused(scheduler_client, world):
-    r = scheduler_client.post(NEW, form_data(world, clients=[world["ada"].pk, world["bea"].pk]))
+    data = form_data(world, clients=[world["ada"].pk, world["bea"].pk])
+    r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
     assert "An Appointment has exactly one client." in r.content.decode()
 
@@ -161,7 +166,7 @@ def test_a_group_session_with_two_clients_and_a_service_each(scheduler_client, w
             f"{world['bea'].pk}:{world['bea_line'].pk}"],
         **{f"ps_qty_{world['bea'].pk}_{world['bea_line'].pk}": "2"},
     )
-    r = scheduler_client.post(NEW, data)
+    r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 302
     session = Session.objects.get()
     assert session.work_type == "group"
@@ -174,7 +179,7 @@ def test_a_time_skipped_by_daylight_saving_is_refused(scheduler_client, world):
     roster.save()
     data = form_data(world, start="2026-10-04T02:30", end="2026-10-04T04:00",
                      **{"act-TOTAL_FORMS": "0"}, ps=[])
-    r = scheduler_client.post(NEW, data)
+    r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
     assert "02:30 does not exist on 04/10/2026 in Australia/Sydney" in r.content.decode()
 
@@ -183,11 +188,11 @@ def test_a_budget_overrun_is_warned_before_saving(scheduler_client, world):
     line = world["ada_line"]
     line.budget_quantity = Decimal("1")
     line.save()
-    r = scheduler_client.post(NEW, form_data(world))
+    r = scheduler_client.post(new_url(world), form_data(world))
     assert r.status_code == 422
     assert "only 1.00 hours remain in the budget" in r.content.decode()
     assert Session.objects.count() == 0
-    r = scheduler_client.post(NEW, form_data(world, accept_budget_overrun="on"))
+    r = scheduler_client.post(new_url(world), form_data(world, accept_budget_overrun="on"))
     assert r.status_code == 302
     assert Session.objects.count() == 1
 
@@ -201,12 +206,12 @@ def test_conflict_hints_link_the_other_session_and_back_to_back_does_not_clash(
         end=datetime.datetime(2026, 11, 3, 12, tzinfo=SYD),
     )
     SessionWorkerFactory(session=other, worker=world["wendy"])
-    r = scheduler_client.post(NEW, form_data(world, _action="refresh"))
+    r = scheduler_client.post(new_url(world), form_data(world, _action="refresh"))
     html = r.content.decode()
     assert "Possible conflicts" in html and "Morning shower" in html
     assert reverse("sessions_app:edit", args=[other.pk]) in html
     r = scheduler_client.post(
-        NEW, form_data(world, _action="refresh", start="2026-11-03T08:00",
+        new_url(world), form_data(world, _action="refresh", start="2026-11-03T08:00",
                        end="2026-11-03T10:00", **{"act-0-kind": ""})
     )
     assert "Possible conflicts" not in r.content.decode()
@@ -216,7 +221,7 @@ def test_adding_a_client_from_the_type_ahead_ticks_a_single_agreement_line(
     scheduler_client, world
 ):
     data = form_data(world, _action=f"add_client:{world['ada'].pk}", clients=[], ps=[])
-    r = scheduler_client.post(NEW, data, headers={"HX-Request": "true"})
+    r = scheduler_client.post(new_url(world), data, headers={"HX-Request": "true"})
     html = r.content.decode()
     assert f'name="clients" value="{world["ada"].pk}"' in html
     assert f'value="{world["ada"].pk}:{world["ada_line"].pk}"' in html
@@ -224,7 +229,7 @@ def test_adding_a_client_from_the_type_ahead_ticks_a_single_agreement_line(
 
 
 def test_editing_opens_the_saved_values_and_saves_changes(scheduler_client, world):
-    scheduler_client.post(NEW, form_data(world))
+    scheduler_client.post(new_url(world), form_data(world))
     session = Session.objects.get()
     url = reverse("sessions_app:edit", args=[session.pk])
     html = scheduler_client.get(url, headers={"HX-Request": "true"}).content.decode()
@@ -242,9 +247,8 @@ def test_editing_opens_the_saved_values_and_saves_changes(scheduler_client, worl
 def test_a_session_on_a_roster_period_belongs_to_that_period(scheduler_client, world):
     data = form_data(world, start="2026-11-17T09:00", end="2026-11-17T11:00",
                      **{"act-TOTAL_FORMS": "0"})
-    del data["base_roster"]
-    data["roster_period"] = world["period"].pk
-    r = scheduler_client.post(NEW, data)
+    url = reverse("rostering:roster_period_session_create", args=[world["period"].pk])
+    r = scheduler_client.post(url, data)
     assert r.status_code == 302, r.content.decode()[:3000]
     session = Session.objects.get()
     assert session.roster_period == world["period"] and session.base_roster is None
@@ -256,7 +260,7 @@ def test_a_coordinator_cannot_create_sessions(client, django_user_model, world):
     user = django_user_model.objects.create_user("cora", password="x-cora-12345")
     user.groups.add(Group.objects.get(name="Coordinator"))
     client.force_login(user)
-    assert client.post(NEW, form_data(world)).status_code == 403
+    assert client.post(new_url(world), form_data(world)).status_code == 403
 
 
 def test_planned_service_budget_left_counts_other_sessions(scheduler_client, world):
@@ -264,14 +268,14 @@ def test_planned_service_budget_left_counts_other_sessions(scheduler_client, wor
         session_client__client=world["ada"], agreement_line=world["ada_line"],
         quantity=Decimal("5"),
     )
-    r = scheduler_client.post(NEW, form_data(world, _action="refresh"))
+    r = scheduler_client.post(new_url(world), form_data(world, _action="refresh"))
     assert "195 hours" in r.content.decode()
 
 
 def test_saving_on_the_forms_own_page_with_htmx_goes_back_to_the_grid(scheduler_client, world):
     r = scheduler_client.post(
-        NEW, form_data(world),
-        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{NEW}"},
+        new_url(world), form_data(world),
+        headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{new_url(world)}"},
     )
     assert r.status_code == 200
     assert r["HX-Redirect"] == reverse("rostering:base_roster_detail", args=[world["roster"].pk])
@@ -282,7 +286,7 @@ def test_a_worker_from_another_region_is_flagged_not_dropped(scheduler_client, w
 
     far = WorkerFactory(first_name="Nora", last_name="North", regions=[world["north"]])
     r = scheduler_client.post(
-        NEW, form_data(world, _action="refresh", workers=[world["wendy"].pk, far.pk])
+        new_url(world), form_data(world, _action="refresh", workers=[world["wendy"].pk, far.pk])
     )
     html = r.content.decode()
     assert "Nora North" in html

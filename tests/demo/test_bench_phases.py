@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from demo import bench as period_bench
 from rostering.models import RosterPeriod
-from scheduling import period_bench
 from sessions_app.models import Session
 
 pytestmark = pytest.mark.django_db

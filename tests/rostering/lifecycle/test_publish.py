@@ -9,9 +9,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from rostering.models import RosterPeriod
-from scheduling.models import Notification, PeriodValidation
-from scheduling.period_services import (
+from rostering.models import Notification, PeriodValidation, RosterPeriod
+from rostering.publishing import (
     period_notifications_send,
     period_validation_request,
     period_validation_run,
@@ -87,7 +86,7 @@ def test_a_failing_validation_is_recorded(pw, add_session, validate, monkeypatch
     def boom(period, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr("scheduling.period_services.check_period", boom)
+    monkeypatch.setattr("rostering.publishing.check_period", boom)
     v = validate()
     assert v.status == PeriodValidation.Status.FAILED
     assert "database went away" in v.failure_message
@@ -310,7 +309,7 @@ def period_url(pw):
 
 
 def panel_url(pw, query=""):
-    return reverse("scheduling:period_validation", args=[pw["period"].pk]) + query
+    return reverse("rostering:period_validation", args=[pw["period"].pk]) + query
 
 
 HX = {"HX-Request": "true"}
@@ -328,7 +327,7 @@ def test_validate_by_htmx_returns_the_panel_with_the_report(
     pw, add_session, scheduler_client, django_capture_on_commit_callbacks, eager_celery
 ):
     bare = add_session("2026-11-17", "09:00")
-    url = reverse("scheduling:period_validate", args=[pw["period"].pk])
+    url = reverse("rostering:period_validate", args=[pw["period"].pk])
     with django_capture_on_commit_callbacks(execute=True):
         r = scheduler_client.post(url, headers=HX)
     assert r.status_code == 200
@@ -375,7 +374,7 @@ def test_publish_by_htmx_redirects_to_the_period_page(
     pw, staffed, validate, scheduler_client, django_capture_on_commit_callbacks
 ):
     validate()
-    url = reverse("scheduling:period_publish", args=[pw["period"].pk])
+    url = reverse("rostering:period_publish", args=[pw["period"].pk])
     with django_capture_on_commit_callbacks(execute=True):
         r = scheduler_client.post(url, headers=HX)
     assert r.status_code == 200 and r["HX-Redirect"] == period_url(pw)
@@ -395,7 +394,7 @@ def test_publish_refused_rerenders_the_panel_with_422(
 ):
     add_session("2026-11-17", "06:00", hours=11, workers=[pw["wendy"]])
     validate()
-    url = reverse("scheduling:period_publish", args=[pw["period"].pk])
+    url = reverse("rostering:period_publish", args=[pw["period"].pk])
     r = scheduler_client.post(url, headers=HX)
     assert r.status_code == 422
     html = r.content.decode()
@@ -421,7 +420,7 @@ def test_validating_and_publishing_need_permission(pw, staffed, client, django_u
     viewer = django_user_model.objects.create_user("vic", password="pw-vic-12345")
     client.force_login(viewer)
     for name in ("period_validate", "period_publish"):
-        url = reverse(f"scheduling:{name}", args=[pw["period"].pk])
+        url = reverse(f"rostering:{name}", args=[pw["period"].pk])
         assert client.post(url).status_code == 403
     html = client.get(period_url(pw)).content.decode()
     assert ">Validate</button>" not in html and "Publish</button>" not in html
@@ -506,7 +505,7 @@ def test_validate_while_generating_says_why_in_the_panel(pw, staffed, scheduler_
     RosterPeriod.objects.filter(pk=pw["period"].pk).update(
         generation_status="running", generation_updated_at=timezone.now()
     )
-    url = reverse("scheduling:period_validate", args=[pw["period"].pk])
+    url = reverse("rostering:period_validate", args=[pw["period"].pk])
     r = scheduler_client.post(url, headers=HX)
     assert r.status_code == 422
     assert "still being generated" in r.content.decode()

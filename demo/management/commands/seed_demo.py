@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from scheduling import demo
+from demo import seed as demo
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ workers, assets, activities and service types): first copy the rows with hand-wr
 SQL queries, peak memory and rows per table, with the ratio of the service to the SQL copy
 (target ≤ 4×). The scratch period and its sessions are deleted at the end (`--keep` keeps it).
 
-Then the generated period is validated and published (scheduling.period_bench): the
+Then the generated period is validated and published (demo.bench): the
 validation job's time and queries, publishing's (a few set-based statements, whatever the
 number of sessions) and sending one email per worker.
 
@@ -33,6 +33,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from demo import bench
 from rostering import services
 from rostering.models import BaseRoster, RosterPeriod
 from sessions_app.models import (
@@ -240,16 +241,14 @@ class Command(BaseCommand):
 
     def phase_validate(self, ctx: Context) -> None:
         """Validate the generated period as the background job does (scheduling)."""
-        from scheduling import period_bench
 
-        for m in period_bench.phase_validate(ctx.period, measure):
+        for m in bench.phase_validate(ctx.period, measure):
             ctx.results[m.phase] = m
 
     def phase_publish(self, ctx: Context) -> None:
         """Publish it (one transaction) and send one email per worker (scheduling)."""
-        from scheduling import period_bench
 
-        for m in period_bench.phase_publish(ctx.period, measure):
+        for m in bench.phase_publish(ctx.period, measure):
             ctx.results[m.phase] = m
 
     # -- the report ----------------------------------------------------------------------------

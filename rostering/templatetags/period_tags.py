@@ -2,13 +2,13 @@
 
 from django import template
 
+from rostering.validation_views import validation_panel_context
+
 register = template.Library()
 
 
 @register.inclusion_tag("rostering/_validation_panel.html", takes_context=True)
 def period_validation_panel(context, period):
-    from scheduling.period_views import validation_panel_context
-
     return validation_panel_context(context["request"], period)
 
 

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.db import transaction
 
+from demo.management.commands.bench_generation import TABLES, measure, sql_copy
 from rostering import services
-from rostering.management.commands.bench_generation import TABLES, measure, sql_copy
 from tests.conftest import in_ci
 from tests.factories import BaseRosterFactory, WorkerFactory
 from tests.rostering.conftest import IS_POSTGRES, SYD, add_pattern_session

@@ -45,14 +45,7 @@ from clients.models import (
     Site,
     SupportItem,
 )
-from rostering.models import (
-    Asset,
-    BaseRoster,
-    Qualification,
-    Worker,
-    WorkerQualification,
-    WorkerUnavailability,
-)
+from rostering.models import BaseRoster
 from scheduling.roles import ensure_roles
 from sessions_app.models import (
     PlannedService,
@@ -63,6 +56,13 @@ from sessions_app.models import (
     SessionClient,
     SessionType,
     SessionWorker,
+)
+from workforce.models import (
+    Asset,
+    Qualification,
+    Worker,
+    WorkerQualification,
+    WorkerUnavailability,
 )
 
 DEFAULT_SEED = 2025

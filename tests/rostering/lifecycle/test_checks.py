@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from rostering.models import RosterPeriod, WorkerUnavailability
-from scheduling.period_checks import ERROR, RULES, WARNING, check_period
+from rostering.checks import ERROR, RULES, WARNING, check_period
+from rostering.models import RosterPeriod
 from sessions_app.models import Session, SessionClient
 from tests.factories import (
     PlannedServiceFactory,
@@ -20,7 +20,8 @@ from tests.factories import (
     WorkerQualificationFactory,
     WorkerUnavailabilityFactory,
 )
-from tests.scheduling.conftest import at
+from tests.rostering.lifecycle.conftest import at
+from workforce.models import WorkerUnavailability
 
 pytestmark = pytest.mark.django_db
 

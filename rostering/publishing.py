@@ -21,12 +21,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from rostering.models import RosterPeriod, Worker
 from sessions_app.models import Session, SessionWorker
+from workforce.models import Worker
 
-from . import period_selectors as selectors
-from .models import Notification, PeriodValidation
-from .period_checks import ERROR, check_period
+from . import selectors, tasks
+from .checks import ERROR, check_period
+from .models import Notification, PeriodValidation, RosterPeriod
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,6 @@ def period_validation_request(*, period: RosterPeriod, user=None) -> PeriodValid
 
     Safe to call twice at once: a partial unique index allows one active run per period.
     """
-    from .tasks import validate_roster_period
-
     if period.is_published:
         raise ValidationError(
             "This roster period is published; it is not validated again.", code="published"
@@ -64,7 +62,7 @@ def period_validation_request(*, period: RosterPeriod, user=None) -> PeriodValid
         except IntegrityError:
             # Another scheduler pressed Validate at the same moment: share their run.
             return selectors.active_validation(period=period)
-        transaction.on_commit(lambda: validate_roster_period.delay(validation.pk))
+        transaction.on_commit(lambda: tasks.validate_roster_period.delay(validation.pk))
     return validation
 
 
@@ -195,8 +193,6 @@ def roster_period_publish(
     one UPDATE of the sessions, one of the period and one INSERT … SELECT of one notification
     per worker; the emails are written and sent after commit, in the background.
     """
-    from .tasks import send_period_notifications
-
     locked = (
         RosterPeriod.objects.select_for_update(of=("self",))
         .select_related("base_roster")
@@ -226,7 +222,7 @@ def roster_period_publish(
     locked.save(update_fields=["status", "published_at"])
 
     notified = _record_notifications(locked, now)
-    transaction.on_commit(lambda: send_period_notifications.delay(locked.pk))
+    transaction.on_commit(lambda: tasks.send_period_notifications.delay(locked.pk))
     period.status, period.published_at = locked.status, locked.published_at
     return PublishResult(
         locked, published=True, sessions_rostered=rostered, workers_notified=notified

@@ -5,7 +5,7 @@ import zoneinfo
 
 import pytest
 
-from scheduling.period_checks import check_period
+from rostering.checks import check_period
 from tests.factories import (
     AssetFactory,
     BaseRosterFactory,
@@ -97,7 +97,7 @@ def issues(pw):
 @pytest.fixture
 def validate(pw, django_capture_on_commit_callbacks, eager_celery):
     """validate(period=None) -> the finished PeriodValidation, run through the task."""
-    from scheduling.period_services import period_validation_request
+    from rostering.publishing import period_validation_request
 
     def run(period=None):
         period = period or pw["period"]

@@ -11,16 +11,14 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from rostering.models import RosterPeriod
-
-from . import period_selectors as selectors
-from . import period_services as services
-from .models import PeriodValidation
-from .period_checks import RULES
-from .period_forms import PublishForm
+from . import publishing as services
+from . import selectors
+from .checks import RULES
+from .forms import PublishForm
+from .models import PeriodValidation, RosterPeriod
 
 PANEL = "rostering/_validation_panel.html"
 PERMISSION = "rostering.change_rosterperiod"
@@ -52,7 +50,7 @@ def validation_panel_context(
         "can_publish": allowed,
         "publish_form": publish_form or PublishForm(),
         "notice": notice,
-        "panel_url": reverse("scheduling:period_validation", args=[period.pk]),
+        "panel_url": reverse("rostering:period_validation", args=[period.pk]),
         "period_url": reverse("rostering:roster_period_detail", args=[period.pk]),
     }
 
@@ -132,10 +130,3 @@ def publish(request, pk):
     for error in form.non_field_errors():
         messages.error(request, error)
     return redirect("rostering:roster_period_detail", pk=pk)
-
-
-urlpatterns = [
-    path("roster-periods/<int:pk>/validation/", validation_panel, name="period_validation"),
-    path("roster-periods/<int:pk>/validate/", validate, name="period_validate"),
-    path("roster-periods/<int:pk>/publish/", publish, name="period_publish"),
-]

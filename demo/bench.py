@@ -1,6 +1,6 @@
 """Benchmark phases for validating and publishing a generated roster period.
 
-Used by `manage.py bench_generation` (rostering), after it has generated a 4-week period at
+Used by `manage.py bench_generation`, after it has generated a 4-week period at
 provider scale. Each phase takes the period and a `measure(name)` context manager (the
 command's: it times the block, counts its SQL statements and samples memory, and yields an
 object with `note` and `rows`), and returns its measurements.
@@ -14,11 +14,9 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 from django.test.utils import override_settings
 
-from rostering.models import RosterPeriod
+from rostering import publishing as period_services
+from rostering.models import PeriodValidation, RosterPeriod
 from sessions_app.models import Session
-
-from . import period_services
-from .models import PeriodValidation
 
 
 @contextmanager

@@ -54,7 +54,6 @@ from django.db.models.expressions import RowRange
 from django.db.models.functions import Lag, TruncDate, TruncWeek
 
 from clients.models import Site
-from rostering.models import RosterPeriod, WorkerQualification
 from sessions_app.models import (
     PlannedService,
     Session,
@@ -62,6 +61,9 @@ from sessions_app.models import (
     SessionClient,
     SessionWorker,
 )
+from workforce.models import WorkerQualification
+
+from .models import RosterPeriod
 
 logger = logging.getLogger(__name__)
 

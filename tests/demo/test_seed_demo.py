@@ -1,4 +1,4 @@
-"""`manage.py seed_demo` and the builders behind it (scheduling/demo.py)."""
+"""`manage.py seed_demo` and the builders behind it (demo/seed.py)."""
 
 import datetime
 import io
@@ -14,8 +14,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from clients.models import Client, GroupTemplate, Region, ServiceAgreement, Site, SupportItem
-from rostering.models import BaseRoster, Worker, WorkerQualification
-from scheduling import demo
+from demo import seed as demo
+from rostering.models import BaseRoster
 from sessions_app.models import (
     PlannedService,
     Session,
@@ -24,6 +24,7 @@ from sessions_app.models import (
     SessionClient,
     SessionWorker,
 )
+from workforce.models import Worker, WorkerQualification
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,3 @@
+"""The benchmark phases run on the roster-period fixtures of the lifecycle tests."""
+
+from tests.rostering.lifecycle.conftest import add_session, pw  # noqa: F401

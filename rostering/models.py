@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from clients.formatting import nice_date_range
 from clients.models import Region, Site
 
 
@@ -221,7 +222,7 @@ class RosterPeriod(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.base_roster} {self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y}"
+        return f"{self.base_roster} {nice_date_range(self.start_date, self.end_date)}"
 
     def clean(self):
         if self.start_date and self.end_date and self.end_date < self.start_date:

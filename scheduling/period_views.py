@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
 
+from clients.formatting import nice_date
 from rostering.models import RosterPeriod
 
 from . import period_selectors as selectors
@@ -116,10 +118,9 @@ def publish(request, pk):
                 )
             else:
                 when = result.period.published_at
+                at = f" at {localtime(when):%H:%M}, {nice_date(when)}" if when else ""
                 messages.info(
-                    request,
-                    "This roster period was already published"
-                    f"{f' at {when:%H:%M:%S}' if when else ''}; nothing changed.",
+                    request, f"This roster period was already published{at}; nothing changed."
                 )
             url = reverse("rostering:roster_period_detail", args=[pk])
             if request.htmx:

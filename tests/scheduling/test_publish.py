@@ -128,7 +128,7 @@ def test_publishing_rosters_the_sessions_and_notifies_each_worker_once(
     assert len(mail.outbox) == 2
     assert Notification.objects.filter(period=period).count() == 2
     to_wendy = next(m for m in mail.outbox if m.to == [pw["wendy"].email])
-    assert to_wendy.subject == "Your roster Mon 16 Nov – Sun 29 Nov 2026: 3 sessions"
+    assert to_wendy.subject == "Your roster Mon 16 Nov 2026 – Sun 29 Nov 2026: 3 sessions"
     assert "Hello Wendy," in to_wendy.body
     assert "Tue 17 Nov 09:00–11:00" in to_wendy.body
     assert "Message: Ring the bell twice." in to_wendy.body

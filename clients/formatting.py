@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 
+from django.utils import timezone
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -19,8 +21,6 @@ def nice_date(value: datetime.date | datetime.datetime, tz: zoneinfo.ZoneInfo | 
     """
     if isinstance(value, datetime.datetime):
         if value.tzinfo is not None:
-            from django.utils import timezone
-
             value = value.astimezone(tz) if tz else timezone.localtime(value)
         value = value.date()
     return f"{WEEKDAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"

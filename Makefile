@@ -1,16 +1,19 @@
 # Quick start:  make run   (demo on http://127.0.0.1:8000, SQLite, tasks in-process)
+#               make run PORT=8001  (when port 8000 is taken)
 #               make test  (the whole suite; honours DATABASE_URL, CELERY_BROKER_URL, CI)
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+PORT   ?= 8000
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint
 
 help:
 	@echo "make run    demo server on http://127.0.0.1:8000 (SQLite, demo data, tasks in-process)"
+	@echo "            port 8000 busy? make run PORT=8001"
 	@echo "make test   the whole test suite (.venv/bin/python -m pytest)"
 	@echo "make lint   ruff check ."
 
@@ -34,8 +37,8 @@ run: $(STAMP)
 	@echo "  scheduler   / scheduler    Scheduler"
 	@echo "  coordinator / coordinator  Coordinator"
 	@echo ""
-	@echo "Open http://127.0.0.1:8000/  (Ctrl-C to stop)"
-	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Open http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	env -u DATABASE_URL -u CELERY_BROKER_URL $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # Any non-zero pytest exit (failures, errors, 5 = no tests collected) fails the target.
 test: $(STAMP)

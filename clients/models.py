@@ -7,6 +7,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from .formatting import nice_date_range
+
 RATIO_VALIDATOR = RegexValidator(
     r"^\d{1,2}:\d{1,2}$", "Enter a worker:client ratio such as 1:1 or 1:3."
 )
@@ -126,7 +128,7 @@ class ServiceAgreement(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.client} {self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y}"
+        return f"{self.client} {nice_date_range(self.start_date, self.end_date)}"
 
     def clean(self):
         if self.start_date and self.end_date and self.end_date < self.start_date:

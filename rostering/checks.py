@@ -53,6 +53,7 @@ from django.db.models import (
 from django.db.models.expressions import RowRange
 from django.db.models.functions import Lag, TruncDate, TruncWeek
 
+from clients.formatting import nice_date
 from clients.models import Site
 from sessions_app.models import (
     PlannedService,
@@ -423,9 +424,9 @@ def check_qualifications(ctx: _Context) -> list[Issue]:
         who, qual = _name(r, "worker"), r["qualification_name"]
         h = held.get((r["worker_id"], r["qualification_id"]))
         if h and h["expires_on"] and h["expires_on"] < r["day"]:
-            text = f"{who}'s {qual} expired on {h['expires_on']:%-d %b %Y}."
+            text = f"{who}'s {qual} expired on {nice_date(h['expires_on'])}."
         elif h and h["obtained_on"] and h["obtained_on"] > r["day"]:
-            text = f"{who} only holds {qual} from {h['obtained_on']:%-d %b %Y}."
+            text = f"{who} only holds {qual} from {nice_date(h['obtained_on'])}."
         else:
             text = f"{who} does not hold {qual}, which this session type requires."
         issues.append(Issue("qualification", text, r["session_id"], r["session__start"]))
@@ -472,8 +473,8 @@ def check_agreements(ctx: _Context) -> list[Issue]:
             text = f"{who}: {item} bills a line of another client's agreement."
         else:
             text = (
-                f"{who}: {item} is on the agreement {r['agreement_start']:%-d %b %Y}–"
-                f"{r['agreement_end']:%-d %b %Y}, not active on {r['day']:%-d %b %Y}."
+                f"{who}: {item} is on the agreement {nice_date(r['agreement_start'])} – "
+                f"{nice_date(r['agreement_end'])}, not active on {nice_date(r['day'])}."
             )
         issues.append(
             Issue("agreement_inactive", text, r["session_client__session_id"],

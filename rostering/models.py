@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from clients.formatting import nice_date_range
 from clients.models import Site
 from sessions_app.models import PERIOD_PUBLISHED
 
@@ -103,7 +104,7 @@ class RosterPeriod(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.base_roster} {self.start_date:%d/%m/%Y}–{self.end_date:%d/%m/%Y}"
+        return f"{self.base_roster} {nice_date_range(self.start_date, self.end_date)}"
 
     def get_absolute_url(self):
         return reverse("rostering:roster_period_detail", args=[self.pk])

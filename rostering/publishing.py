@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clients.formatting import nice_date_range
 from sessions_app.models import Session, SessionWorker
 from workforce.models import Worker
 
@@ -122,7 +123,7 @@ class PublishResult:
 
 
 def _fmt_period(period: RosterPeriod) -> str:
-    return f"{period.start_date:%a %-d %b} – {period.end_date:%a %-d %b %Y}"
+    return nice_date_range(period.start_date, period.end_date)
 
 
 def _body(period: RosterPeriod, rows: list[dict]) -> str:

@@ -80,6 +80,29 @@ def period_sessions_state(*, period: RosterPeriod) -> SessionsState:
     return SessionsState(agg["count"], agg["updated_at"])
 
 
+@dataclass(frozen=True)
+class PublishPreview:
+    """What publishing would do: the sessions it rosters and the workers it notifies."""
+
+    sessions: int
+    workers: int
+
+
+def publish_preview(*, period: RosterPeriod) -> PublishPreview:
+    """The numbers the publish confirmation shows, counted as publishing counts them."""
+    sessions = Session.objects.filter(
+        roster_period=period, status=Session.Status.DRAFT
+    ).count()
+    workers = (
+        SessionWorker.objects.filter(session__roster_period=period)
+        .exclude(session__status=Session.Status.CANCELLED)
+        .values("worker_id")
+        .distinct()
+        .count()
+    )
+    return PublishPreview(sessions=sessions, workers=workers)
+
+
 def earlier_unpublished_periods(*, period: RosterPeriod) -> QuerySet[RosterPeriod]:
     return RosterPeriod.objects.filter(
         base_roster_id=period.base_roster_id,

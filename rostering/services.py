@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from clients.formatting import nice_date
+
 from . import tasks
 from .generation import (
     GenerationResult,
@@ -54,9 +56,9 @@ def misaligned_message(roster: BaseRoster, day: datetime.date) -> str:
     weeks = f"{roster.cycle_weeks}-week" if roster.cycle_weeks > 1 else "weekly"
     options = [d for d in (before, after) if d >= roster.start_date]
     return (
-        f"{day:%a %d/%m/%Y} does not line up with the {weeks} cycle of “{roster}”, which "
-        f"starts on {roster.start_date:%a %d/%m/%Y}. Choose "
-        + " or ".join(f"{d:%a %d/%m/%Y}" for d in options)
+        f"{nice_date(day)} does not line up with the {weeks} cycle of “{roster}”, which "
+        f"starts on {nice_date(roster.start_date)}. Choose "
+        + " or ".join(nice_date(d) for d in options)
         + "."
     )
 

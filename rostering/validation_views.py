@@ -12,7 +12,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.timezone import localtime
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clients.formatting import nice_date
 
 from . import publishing as services
 from . import selectors
@@ -24,9 +27,7 @@ PANEL = "rostering/_validation_panel.html"
 PERMISSION = "rostering.change_rosterperiod"
 
 
-def validation_panel_context(
-    request, period: RosterPeriod, *, publish_form=None, notice: str = ""
-) -> dict:
+def validation_panel_context(request, period: RosterPeriod, *, notice: str = "") -> dict:
     """Everything the panel shows, in a fixed number of queries."""
     # One query for a period never validated, none for a published one.
     validation = None if period.is_published else selectors.latest_validation(period=period)
@@ -48,7 +49,6 @@ def validation_panel_context(
         "polling": validation is not None and validation.is_active,
         "can_validate": allowed,
         "can_publish": allowed,
-        "publish_form": publish_form or PublishForm(),
         "notice": notice,
         "panel_url": reverse("rostering:period_validation", args=[period.pk]),
         "period_url": reverse("rostering:roster_period_detail", args=[period.pk]),
@@ -59,10 +59,8 @@ def _period(pk) -> RosterPeriod:
     return get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
 
 
-def _panel(request, period, *, status=200, publish_form=None, notice=""):
-    context = validation_panel_context(
-        request, period, publish_form=publish_form, notice=notice
-    )
+def _panel(request, period, *, status=200, notice=""):
+    context = validation_panel_context(request, period, notice=notice)
     return render(request, PANEL, context, status=status)
 
 
@@ -92,10 +90,36 @@ def validate(request, pk):
     return redirect("rostering:roster_period_detail", pk=pk)
 
 
-@require_POST
+CONFIRM = "rostering/_publish_confirm.html"
+CONFIRM_PAGE = "rostering/roster_period_publish.html"
+
+
+def _confirm(request, period, *, form=None, status=200):
+    """The publish confirmation: what publishing does, with the real Publish button.
+
+    A partial in the modal for htmx, a page of its own without JavaScript.
+    """
+    readiness = selectors.publish_readiness(period=period)
+    context = {
+        "period": period,
+        "readiness": readiness,
+        "preview": selectors.publish_preview(period=period) if readiness.can_publish else None,
+        "form": form or PublishForm(),
+        "period_url": reverse("rostering:roster_period_detail", args=[period.pk]),
+    }
+    template = CONFIRM if request.htmx else CONFIRM_PAGE
+    return render(request, template, context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
 @permission_required(PERMISSION, raise_exception=True)
 def publish(request, pk):
+    """GET: the confirmation. POST (its Publish button): publish and go back to the period."""
     period = _period(pk)
+    if request.method == "GET":
+        if period.is_published:
+            return redirect("rostering:roster_period_detail", pk=pk)
+        return _confirm(request, period)
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
@@ -114,10 +138,9 @@ def publish(request, pk):
                 )
             else:
                 when = result.period.published_at
+                at = f" at {localtime(when):%H:%M}, {nice_date(when)}" if when else ""
                 messages.info(
-                    request,
-                    "This roster period was already published"
-                    f"{f' at {when:%H:%M:%S}' if when else ''}; nothing changed.",
+                    request, f"This roster period was already published{at}; nothing changed."
                 )
             url = reverse("rostering:roster_period_detail", args=[pk])
             if request.htmx:
@@ -125,8 +148,4 @@ def publish(request, pk):
                 response["HX-Redirect"] = url
                 return response
             return redirect(url)
-    if request.htmx:
-        return _panel(request, period, status=422, publish_form=form)
-    for error in form.non_field_errors():
-        messages.error(request, error)
-    return redirect("rostering:roster_period_detail", pk=pk)
+    return _confirm(request, period, form=form, status=422)

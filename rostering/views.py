@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clients.formatting import nice_date_range
 from clients.selectors import active_sites, site_by_id
 from sessions_app.models import Session
 from sessions_app.selectors import (
@@ -116,7 +117,11 @@ def roster_period_create(request):
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
-            messages.success(request, f"Roster period {period} created.")
+            messages.success(
+                request,
+                f"Roster period {nice_date_range(period.start_date, period.end_date)} of "
+                f"{period.base_roster} created.",
+            )
             return redirect("rostering:roster_period_detail", pk=period.pk)
     template = (
         "rostering/_roster_period_form.html"

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
+from clients.formatting import nice_date
 from clients.models import Client, GroupTemplate, Site
 from clients.selectors import (
     agreement_lines_active_on,
@@ -248,15 +249,15 @@ def build_form_context(
                 continue
             cw = ChosenWorker(w)
             if day and not w.is_active_on(day):
-                cw.problems.append(f"Not active on {day:%d/%m/%Y}.")
+                cw.problems.append(f"Not active on {nice_date(day)}.")
             if region_id and all(r.pk != region_id for r in w.regions.all()):
                 cw.hints.append("Does not usually work in this region.")
             held = {q.qualification_id: q for q in w.qualifications.all()}
             for q in w.qualifications.all():
                 if day and q.expires_on and q.expires_on < day:
-                    cw.hints.append(f"{q.qualification.name} expired {q.expires_on:%d/%m/%Y}.")
+                    cw.hints.append(f"{q.qualification.name} expired {nice_date(q.expires_on)}.")
                 elif day and q.expires_on and q.expires_on <= day + datetime.timedelta(days=30):
-                    cw.hints.append(f"{q.qualification.name} expires {q.expires_on:%d/%m/%Y}.")
+                    cw.hints.append(f"{q.qualification.name} expires {nice_date(q.expires_on)}.")
             for r in required:
                 if r.pk not in held:
                     cw.hints.append(f"Missing {r.name}, required for {session_type}.")

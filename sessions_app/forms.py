@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from clients.formatting import nice_date
 from clients.models import Client, GroupTemplate, Region, Site
 from workforce.models import Asset, Worker
 
@@ -55,7 +56,7 @@ def make_site_aware(naive: datetime.datetime, tz: zoneinfo.ZoneInfo) -> datetime
     round_trip = aware.astimezone(datetime.UTC).astimezone(tz).replace(tzinfo=None)
     if round_trip != naive:
         raise ValidationError(
-            f"{naive:%H:%M} does not exist on {naive:%d/%m/%Y} in {tz.key} "
+            f"{naive:%H:%M} does not exist on {nice_date(naive)} in {tz.key} "
             "(the clocks go forward).",
             code="nonexistent_time",
         )

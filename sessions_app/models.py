@@ -11,6 +11,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from clients.formatting import nice_date, nice_date_range
 from clients.models import (
     RATIO_VALIDATOR,
     Client,
@@ -215,7 +216,7 @@ class Session(models.Model):
             if not roster.start_date <= day <= roster.cycle_end_date:
                 errors["start"] = (
                     "A base-roster session is dated inside the roster's first cycle "
-                    f"({roster.start_date:%d/%m/%Y}–{roster.cycle_end_date:%d/%m/%Y})."
+                    f"({nice_date_range(roster.start_date, roster.cycle_end_date)})."
                 )
         if self.roster_period_id and self.start:
             period = self.roster_period
@@ -223,7 +224,7 @@ class Session(models.Model):
             if not period.start_date <= day <= period.end_date:
                 errors["start"] = (
                     "A roster-period session is dated inside the period "
-                    f"({period.start_date:%d/%m/%Y}–{period.end_date:%d/%m/%Y})."
+                    f"({nice_date_range(period.start_date, period.end_date)})."
                 )
         if errors:
             raise ValidationError(errors)
@@ -311,8 +312,9 @@ class PlannedService(models.Model):
             raise ValidationError(
                 {
                     "agreement_line": (
-                        f"{sc.client}'s agreement {agreement.start_date:%d/%m/%Y}–"
-                        f"{agreement.end_date:%d/%m/%Y} is not active on {day:%d/%m/%Y}."
+                        f"{sc.client}'s agreement "
+                        f"{nice_date_range(agreement.start_date, agreement.end_date)} "
+                        f"is not active on {nice_date(day)}."
                     )
                 },
                 code="agreement_not_active",

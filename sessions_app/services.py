@@ -16,6 +16,7 @@ from dateutil.rrule import rrulestr
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from clients.formatting import nice_date
 from clients.models import Client, GroupTemplate, GroupTemplateItem, ServiceAgreementLine
 from clients.selectors import agreement_lines_active_on
 
@@ -143,7 +144,7 @@ def _write_children(
     day = session.local_date
     for worker in dict.fromkeys(workers):
         if not worker.is_active_on(day):
-            errors.add("workers", f"{worker} is not active on {day:%d/%m/%Y}.")
+            errors.add("workers", f"{worker} is not active on {nice_date(day)}.")
             continue
         SessionWorker.objects.create(session=session, worker=worker)
 

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
-from django.urls import path, reverse
+from django.urls import reverse
 
 from clients.models import Client
 from rostering.models import Notification, PeriodValidation
@@ -39,10 +39,7 @@ from tests.factories import (
 )
 from workforce.models import Worker
 
-# Only the admin's URLs: these tests do not depend on the rest of the site's URL config.
-urlpatterns = [path("admin/", admin.site.urls)]
-
-pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+pytestmark = pytest.mark.django_db
 
 DOMAIN_APPS = {"clients", "rostering", "sessions_app"}
 REGISTERED = sorted(

@@ -130,9 +130,13 @@ def test_demo_period_from_base_roster_to_live_schedule(live_server, page: Page, 
 
     panel.get_by_role("button", name="Validate").click()
     expect(panel.get_by_role("status")).to_contain_text("no errors", timeout=30_000)
-    if panel.get_by_label(re.compile("I have read")).count():
-        panel.get_by_label(re.compile("I have read")).check()
     panel.get_by_role("button", name="Publish").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("can no longer be generated again")
+    for ack in (re.compile("I have read"), "Publish before the earlier period"):
+        if dialog.get_by_label(ack).count():
+            dialog.get_by_label(ack).check()
+    dialog.get_by_role("button", name="Publish").click()
     expect(page.locator("h1 .badge")).to_have_text("Published")
 
     period.refresh_from_db()

@@ -115,6 +115,13 @@ def test_validate_fix_validate_again_and_publish(live_server, page: Page, period
     expect(panel).to_contain_text("No problems found")
     panel.get_by_role("button", name="Publish").click()
 
+    # The confirmation says what publishing does; nothing happens until it is confirmed.
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("2 sessions become Rostered")
+    expect(dialog).to_contain_text("2 workers are notified")
+    expect(dialog).to_contain_text("can no longer be generated again")
+    dialog.get_by_role("button", name="Publish").click()
+
     expect(page.locator("h1 .badge")).to_have_text("Published")
     expect(page.get_by_role("status").first).to_contain_text("2 sessions Rostered")
     period.refresh_from_db()

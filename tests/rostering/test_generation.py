@@ -62,8 +62,8 @@ def test_a_misaligned_start_is_refused_with_the_dates_either_side():
     with pytest.raises(ValidationError) as exc:
         services.roster_period_create(base_roster=roster, start_date=D(2026, 11, 23), cycles=1)
     message = exc.value.message_dict["start_date"][0]
-    assert "Mon 23/11/2026 does not line up with the 2-week cycle" in message
-    assert "Mon 16/11/2026 or Mon 30/11/2026" in message
+    assert "Mon 23 Nov 2026 does not line up with the 2-week cycle" in message
+    assert "Mon 16 Nov 2026 or Mon 30 Nov 2026" in message
     assert not RosterPeriod.objects.exists()
 
 

@@ -79,8 +79,8 @@ def test_a_misaligned_start_comes_back_422_beside_the_field(scheduler_client):
     html = r.content.decode()
     field = html[html.index('id="field-start_date"'):]
     field = field[: field.index("</div>")]
-    assert "has-error" in html and "Tue 01/12/2026 does not line up" in field
-    assert "Mon 30/11/2026 or Mon 14/12/2026" in field
+    assert "has-error" in html and "Tue 1 Dec 2026 does not line up" in field
+    assert "Mon 30 Nov 2026 or Mon 14 Dec 2026" in field
     assert not RosterPeriod.objects.exists()
 
 

@@ -150,7 +150,7 @@ def test_a_planned_service_needs_an_agreement_active_on_the_session_date(world):
     )
     with pytest.raises(ValidationError) as exc:
         create(world, clients=[ClientSpec(world["client"], [PlannedServiceSpec(expired, 1)])])
-    assert "is not active on 03/11/2026" in str(exc.value.message_dict["planned_services"])
+    assert "is not active on Tue 3 Nov 2026" in str(exc.value.message_dict["planned_services"])
     assert_nothing_saved()
 
 
@@ -189,7 +189,7 @@ def test_a_base_roster_session_is_dated_in_the_first_cycle(world):
     assert create(world, base_roster=roster).home == "base_roster"
     with pytest.raises(ValidationError) as exc:
         create(world, base_roster=roster, start=at(10, 9), end=at(10, 11), activities=[])
-    assert "first cycle (02/11/2026–08/11/2026)" in exc.value.message_dict["start"][0]
+    assert "first cycle (Mon 2 Nov 2026 – Sun 8 Nov 2026)" in exc.value.message_dict["start"][0]
 
 
 def test_a_region_that_is_not_the_sites_is_refused(world):
@@ -205,7 +205,7 @@ def test_an_inactive_worker_is_refused(world):
     )
     with pytest.raises(ValidationError) as exc:
         create(world, workers=[gone])
-    assert exc.value.message_dict["workers"] == ["Old Hand is not active on 03/11/2026."]
+    assert exc.value.message_dict["workers"] == ["Old Hand is not active on Tue 3 Nov 2026."]
     assert_nothing_saved()
 
 

@@ -233,7 +233,7 @@ def test_a_qualification_expired_before_the_date_is_an_error(
     add_session("2026-11-17", "09:00", workers=[pw["wendy"]], session_type=session_type)
     found = issues()
     assert rules(found) == ["qualification"]
-    assert "expired on 16 Nov 2026" in found[0].message
+    assert "expired on Mon 16 Nov 2026" in found[0].message
 
 
 def test_a_qualification_valid_on_the_date_is_fine(pw, add_session, issues, hoist_type):
@@ -296,7 +296,7 @@ def test_a_service_on_an_agreement_not_active_on_the_date_is_an_error(pw, add_se
     found = issues()
     assert rules(found) == ["agreement_inactive"]
     assert found[0].session_id == s.pk
-    assert "not active on 17 Nov 2026" in found[0].message
+    assert "not active on Tue 17 Nov 2026" in found[0].message
 
 
 def test_a_service_on_an_agreement_active_on_the_local_date_is_fine(pw, add_session, issues):

@@ -127,7 +127,7 @@ def test_publishing_rosters_the_sessions_and_notifies_each_worker_once(
     assert len(mail.outbox) == 2
     assert Notification.objects.filter(period=period).count() == 2
     to_wendy = next(m for m in mail.outbox if m.to == [pw["wendy"].email])
-    assert to_wendy.subject == "Your roster Mon 16 Nov – Sun 29 Nov 2026: 3 sessions"
+    assert to_wendy.subject == "Your roster Mon 16 Nov 2026 – Sun 29 Nov 2026: 3 sessions"
     assert "Hello Wendy," in to_wendy.body
     assert "Tue 17 Nov 09:00–11:00" in to_wendy.body
     assert "Message: Ring the bell twice." in to_wendy.body
@@ -389,7 +389,7 @@ def test_publish_by_htmx_redirects_to_the_period_page(
     assert len(mail.outbox) == 2
 
 
-def test_publish_refused_rerenders_the_panel_with_422(
+def test_publish_refused_rerenders_the_confirmation_with_422(
     pw, add_session, validate, scheduler_client
 ):
     add_session("2026-11-17", "06:00", hours=11, workers=[pw["wendy"]])
@@ -398,7 +398,12 @@ def test_publish_refused_rerenders_the_panel_with_422(
     r = scheduler_client.post(url, headers=HX)
     assert r.status_code == 422
     html = r.content.decode()
+    assert 'id="publish-confirm"' in html
     assert "I have read the warnings" in html and 'role="alert"' in html
+    # Without JavaScript: the confirmation page again, with the message.
+    r = scheduler_client.post(url)
+    assert r.status_code == 422 and "<html" in r.content.decode()
+    assert "Tick “I have read the warnings”" in r.content.decode()
     r = scheduler_client.post(url, {"acknowledged_warnings": "on"}, headers=HX)
     assert r.status_code == 200 and r["HX-Redirect"]
 
@@ -413,7 +418,56 @@ def test_the_earlier_unpublished_period_is_shown_before_publishing(
     validate()
     html = scheduler_client.get(period_url(pw)).content.decode()
     assert "An earlier period of Fortnight is still unpublished" in html
-    assert "Publish before the earlier period" in html
+    url = reverse("rostering:period_publish", args=[pw["period"].pk])
+    confirm = scheduler_client.get(url, headers=HX).content.decode()
+    assert "Mon 2 Nov 2026 – Sun 15 Nov 2026" in confirm
+    assert "Publish before the earlier period" in confirm
+
+
+# --- the publish confirmation ---------------------------------------------------------------
+def test_publish_asks_for_confirmation_with_what_will_happen(
+    pw, staffed, validate, scheduler_client, django_assert_max_num_queries
+):
+    validate()
+    url = reverse("rostering:period_publish", args=[pw["period"].pk])
+    panel = scheduler_client.get(period_url(pw)).content.decode()
+    # The panel's Publish opens the confirmation (in the modal, or as a page without JS).
+    assert f'method="get" action="{url}" hx-get="{url}" hx-target="#modal-body"' in panel
+    with django_assert_max_num_queries(12):
+        r = scheduler_client.get(url, headers=HX)
+    html = r.content.decode()
+    assert r.status_code == 200 and "<html" not in html
+    text = " ".join(html.split())
+    assert "<strong>4</strong> sessions become Rostered" in text
+    assert "<strong>2</strong> workers are notified" in text
+    assert "can no longer be generated again" in text
+    assert f'method="post" action="{url}"' in html and ">Publish</button>" in html
+    # Nothing is published by looking.
+    pw["period"].refresh_from_db()
+    assert not pw["period"].is_published
+    # Without JavaScript the same confirmation is a page of its own.
+    page = scheduler_client.get(url)
+    assert page.status_code == 200 and "<html" in page.content.decode()
+    assert "can no longer be generated again" in page.content.decode()
+
+
+def test_the_confirmation_of_a_period_not_ready_says_why_and_has_no_publish_button(
+    pw, staffed, scheduler_client
+):
+    url = reverse("rostering:period_publish", args=[pw["period"].pk])
+    html = scheduler_client.get(url, headers=HX).content.decode()
+    assert "Validate the period before publishing it." in html
+    assert ">Publish</button>" not in html
+
+
+def test_the_confirmation_of_a_published_period_goes_back_to_it(
+    pw, staffed, validate, scheduler_client
+):
+    validate()
+    publish(pw["period"])
+    url = reverse("rostering:period_publish", args=[pw["period"].pk])
+    r = scheduler_client.get(url)
+    assert r.status_code == 302 and r.url == period_url(pw)
 
 
 def test_validating_and_publishing_need_permission(pw, staffed, client, django_user_model):
@@ -422,6 +476,8 @@ def test_validating_and_publishing_need_permission(pw, staffed, client, django_u
     for name in ("period_validate", "period_publish"):
         url = reverse(f"rostering:{name}", args=[pw["period"].pk])
         assert client.post(url).status_code == 403
+    confirm = reverse("rostering:period_publish", args=[pw["period"].pk])
+    assert client.get(confirm).status_code == 403
     html = client.get(period_url(pw)).content.decode()
     assert ">Validate</button>" not in html and "Publish</button>" not in html
 

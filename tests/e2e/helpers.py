@@ -1,0 +1,52 @@
+"""Shared browser-test helpers: logging in, waiting for htmx, the axe accessibility check.
+
+`assert_no_axe_violations(page)` runs axe-core (bundled by the pinned `axe-playwright-python`
+dev dependency, so no CDN is needed) with the WCAG 2.0/2.1 A and AA rules, and fails with
+every violation listed. Also a fixture of the same name in tests/e2e/conftest.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+_axe = Axe()
+
+
+def axe_violations(page: Page) -> list[dict]:
+    """The WCAG 2.1 A/AA violations axe-core finds on the page as it is now."""
+    options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
+    return _axe.run(page, options=options).response["violations"]
+
+
+def describe_violations(url: str, violations: list[dict]) -> str:
+    lines = [f"{len(violations)} axe rule(s) violated on {url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v['impact']}, {len(v['nodes'])} node(s)): {v['help']}")
+        for node in v["nodes"][:5]:
+            summary = " ".join((node.get("failureSummary") or "").split())
+            lines.append(f"    {node['target']}: {summary[:300]}")
+    return "\n".join(lines)
+
+
+def assert_no_axe_violations(page: Page) -> None:
+    """Fail, listing each rule and its first nodes, unless axe finds 0 violations."""
+    violations = axe_violations(page)
+    if violations:
+        pytest.fail(describe_violations(page.url, violations), pytrace=False)
+
+
+def settle(page: Page) -> None:
+    """Wait until htmx has no request in flight."""
+    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
+
+
+def log_in(page: Page, live_server, username: str, password: str | None = None) -> None:
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password or username)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()

@@ -8,11 +8,16 @@ object with `note` and `rows`), and returns its measurements.
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections import Counter
 from contextlib import contextmanager
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import override_settings
+from django.urls import reverse
 
 from rostering import publishing as period_services
 from rostering.models import PeriodValidation, RosterPeriod
@@ -92,4 +97,47 @@ def phase_publish(period: RosterPeriod, measure) -> list:
                 sent = period_services.period_notifications_send(period_id=period.pk)
             m.note = f"{sent:,} emails, one per worker, over one connection"
             results.append(m)
+    return results
+
+
+# Server-time targets of the pages (issue: roster-period page ≤ 250 ms, dashboard ≤ 100 ms).
+PAGE_TARGETS_MS = {"roster-period page": 250, "dashboard": 100}
+
+
+def phase_pages(period: RosterPeriod, measure, *, repeat: int = 7) -> list:
+    """Time the pages a scheduler opens on this data: the period's page and the dashboard.
+
+    Each page is requested through Django's test client (the whole request: middleware, views,
+    queries, templates; no network) once to warm up, then `repeat` times; the median is
+    reported with the queries of one request.
+    """
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    pages = {
+        "roster-period page": reverse("rostering:roster_period_detail", args=[period.pk]),
+        "dashboard": reverse("scheduling:dashboard"),
+    }
+    results = []
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        times = []
+        with measure(name) as m:
+            for _ in range(repeat):
+                started = time.perf_counter()
+                client.get(url)
+                times.append(time.perf_counter() - started)
+        queries = m.queries // repeat
+        m.seconds = statistics.median(times)
+        target = PAGE_TARGETS_MS[name]
+        verdict = "meets" if m.seconds * 1000 <= target else "MISSES"
+        m.queries = queries
+        m.note = (
+            f"median of {repeat} requests {m.seconds * 1000:.0f} ms ({verdict} ≤ {target} ms); "
+            f"{len(response.content) // 1024:,} KB of HTML; {url}"
+        )
+        results.append(m)
     return results

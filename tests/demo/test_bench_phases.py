@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 class Measured:
     phase: str
     note: str = ""
+    seconds: float = 0.0
+    queries: int = 0
     rows: Counter = field(default_factory=Counter)
 
 
@@ -37,3 +39,12 @@ def test_the_phases_validate_take_out_errors_and_publish(pw, add_session):
     assert sent.note.startswith("2 emails")
     assert RosterPeriod.objects.get(pk=pw["period"].pk).is_published
     assert set(Session.objects.values_list("status", flat=True)) == {"rostered"}
+
+
+def test_the_pages_phase_times_the_period_page_and_the_dashboard(pw, add_session):
+    add_session("2026-11-17", "09:00", workers=[pw["wendy"]])
+    period_page, dashboard = period_bench.phase_pages(pw["period"], measure, repeat=2)
+    assert period_page.phase == "roster-period page" and dashboard.phase == "dashboard"
+    assert "median of 2 requests" in period_page.note and "≤ 250 ms" in period_page.note
+    assert "≤ 100 ms" in dashboard.note
+    assert period_page.seconds > 0 and dashboard.seconds > 0

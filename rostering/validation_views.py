@@ -56,7 +56,7 @@ def validation_panel_context(
 
 
 def _period(pk) -> RosterPeriod:
-    return get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+    return get_object_or_404(RosterPeriod.objects.select_related("base_roster__site"), pk=pk)
 
 
 def _panel(request, period, *, status=200, publish_form=None, notice=""):
@@ -113,11 +113,10 @@ def publish(request, pk):
                     f"{'s' if result.workers_notified != 1 else ''} notified.",
                 )
             else:
-                when = result.period.published_at
+                when = result.period.published_at_wall
+                at = f" at {when:%H:%M:%S} on {when:%a} {when.day} {when:%b %Y}" if when else ""
                 messages.info(
-                    request,
-                    "This roster period was already published"
-                    f"{f' at {when:%H:%M:%S}' if when else ''}; nothing changed.",
+                    request, f"This roster period was already published{at}; nothing changed."
                 )
             url = reverse("rostering:roster_period_detail", args=[pk])
             if request.htmx:

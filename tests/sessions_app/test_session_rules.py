@@ -15,7 +15,6 @@ from sessions_app.services import (
     ActivitySpec,
     ClientSpec,
     PlannedServiceSpec,
-    session_create,
     session_update,
 )
 from tests.factories import BaseRosterFactory, RosterPeriodFactory, ServiceAgreementLineFactory

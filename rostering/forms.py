@@ -5,7 +5,7 @@ from django import forms
 from clients.models import Site
 
 from .models import BaseRoster
-from .services import aligned, misaligned_message, next_period_starts
+from .services import aligned, before_roster_message, misaligned_message, next_period_starts
 
 
 class DateInput(forms.DateInput):
@@ -113,8 +113,9 @@ class RosterPeriodForm(forms.Form):
         data = super().clean()
         roster, start = data.get("base_roster"), data.get("start_date")
         if roster and start:
-
-            if not aligned(roster, start):
+            if before := before_roster_message(roster, start):
+                self.add_error("start_date", before)
+            elif not aligned(roster, start):
                 self.add_error("start_date", misaligned_message(roster, start))
         return data
 

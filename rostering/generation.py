@@ -244,6 +244,16 @@ class MissingOccurrence:
     start: datetime.datetime  # local, as it would be generated
     end: datetime.datetime
 
+    # Wall-clock times at the session's site, without a zone: templates show these as they
+    # are (Django's time filter would convert aware values to TIME_ZONE), like Session's.
+    @property
+    def wall_start(self) -> datetime.datetime:
+        return self.start.replace(tzinfo=None)
+
+    @property
+    def wall_end(self) -> datetime.datetime:
+        return self.end.replace(tzinfo=None)
+
 
 def missing_occurrences(*, period: RosterPeriod, limit: int = 50) -> list[MissingOccurrence]:
     """Up to `limit` missing occurrences, for a preview: a few queries whatever the size."""

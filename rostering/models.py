@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from clients.formatting import nice_date_range
 from clients.models import Site
@@ -116,6 +117,25 @@ class RosterPeriod(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def tzinfo(self):
+        """The zone its times are shown in: its base roster's site's, else the organisation's."""
+        site = self.base_roster.site
+        return site.tzinfo if site is not None else timezone.get_default_timezone()
+
+    @property
+    def published_at_wall(self) -> datetime.datetime | None:
+        """When it was published, as the clocks at its site showed it (naive, for templates)."""
+        if self.published_at is None:
+            return None
+        return self.published_at.astimezone(self.tzinfo).replace(tzinfo=None)
+
+    @property
+    def accepts_sessions(self) -> bool:
+        """A published period is closed: no session is added to it (sessions_app.services
+        refuses it too)."""
+        return not self.is_published
 
     @property
     def cycles(self) -> int | None:

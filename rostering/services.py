@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.formatting import nice_date
@@ -26,6 +26,7 @@ __all__ = [
     "MissingOccurrence",
     "aligned",
     "base_roster_create",
+    "before_roster_message",
     "missing_occurrence_count",
     "missing_occurrences",
     "next_period_starts",
@@ -43,8 +44,36 @@ def base_roster_create(*, name, cycle_weeks, start_date, active=True, site=None)
         name=name, cycle_weeks=cycle_weeks, start_date=start_date, active=active, site=site
     )
     roster.full_clean()
-    roster.save()
+    try:
+        with transaction.atomic():
+            roster.save()
+    except IntegrityError:
+        # Two creates at once: both passed the check above, the other one saved first.
+        if BaseRoster.objects.filter(name=name).exists():
+            raise ValidationError({"name": _ROSTER_NAME_TAKEN}) from None
+        raise
     return roster
+
+
+_ROSTER_NAME_TAKEN = "A base roster with this name already exists."
+
+
+def _day(d: datetime.date) -> str:
+    return f"{d:%a} {d.day} {d:%b %Y}"
+
+
+def _period_taken(roster: BaseRoster, start_date: datetime.date) -> str:
+    return f"“{roster}” already has a roster period starting {_day(start_date)}."
+
+
+def before_roster_message(roster: BaseRoster, day: datetime.date) -> str | None:
+    """Why `day` cannot start a period of `roster` because it is before the roster starts."""
+    if day >= roster.start_date:
+        return None
+    return (
+        f"A roster period cannot start before its base roster: “{roster}” starts on "
+        f"{_day(roster.start_date)}."
+    )
 
 
 def misaligned_message(roster: BaseRoster, day: datetime.date) -> str:
@@ -99,7 +128,9 @@ def roster_period_create(
     errors = {}
     if not base_roster.active:
         errors["base_roster"] = f"The base roster “{base_roster}” is not active."
-    if not aligned(base_roster, start_date):
+    if before := before_roster_message(base_roster, start_date):
+        errors["start_date"] = before
+    elif not aligned(base_roster, start_date):
         errors["start_date"] = misaligned_message(base_roster, start_date)
     if cycles is None and end_date is not None:
         days = (end_date - start_date).days + 1
@@ -119,7 +150,14 @@ def roster_period_create(
         end_date=start_date + datetime.timedelta(days=base_roster.cycle_days * cycles - 1),
     )
     period.full_clean()
-    period.save()
+    try:
+        with transaction.atomic():
+            period.save()
+    except IntegrityError:
+        # Two creates at once: both passed the check above, the other one saved first.
+        if RosterPeriod.objects.filter(base_roster=base_roster, start_date=start_date).exists():
+            raise ValidationError({"start_date": _period_taken(base_roster, start_date)}) from None
+        raise
     return period
 
 

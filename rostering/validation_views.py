@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clients.formatting import nice_date
@@ -56,7 +55,7 @@ def validation_panel_context(request, period: RosterPeriod, *, notice: str = "")
 
 
 def _period(pk) -> RosterPeriod:
-    return get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+    return get_object_or_404(RosterPeriod.objects.select_related("base_roster__site"), pk=pk)
 
 
 def _panel(request, period, *, status=200, notice=""):
@@ -137,8 +136,8 @@ def publish(request, pk):
                     f"{'s' if result.workers_notified != 1 else ''} notified.",
                 )
             else:
-                when = result.period.published_at
-                at = f" at {localtime(when):%H:%M}, {nice_date(when)}" if when else ""
+                when = result.period.published_at_wall
+                at = f" at {when:%H:%M}, {nice_date(when)}" if when else ""
                 messages.info(
                     request, f"This roster period was already published{at}; nothing changed."
                 )

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from clients.formatting import nice_date_range
 from clients.selectors import active_sites, site_by_id
@@ -176,7 +177,7 @@ def roster_period_detail(request, pk):
         "session_count": len(sessions),
         "scope_note": scope_note,
         "can_add": request.user.has_perm("sessions_app.add_session")
-        and not period.is_published,
+        and period.accepts_sessions,
         "new_session_url": reverse("rostering:roster_period_session_create", args=[period.pk]),
     }
     if request.htmx:
@@ -276,4 +277,17 @@ def base_roster_session_create(request, pk):
 def roster_period_session_create(request, pk):
     """Roster Session on a roster period: the session form, at home on this period."""
     period = get_object_or_404(RosterPeriod.objects.select_related("base_roster__site"), pk=pk)
+    if request.method == "GET" and not period.accepts_sessions:
+        # Closed: no form to fill in. (A form posted after the period was published gets the
+        # service's refusal beside the form, with status 422.)
+        messages.error(request, _closed_message(period))
+        url = period.get_absolute_url()
+        return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     return session_form(request, roster_period=period)
+
+
+def _closed_message(period) -> str:
+    return (
+        f"The roster period {period} is published: it takes no more sessions. "
+        "Add the session on the live schedule instead."
+    )

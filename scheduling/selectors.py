@@ -1,9 +1,11 @@
 """Reads for the dashboard and the live schedule."""
 
 import datetime
+import zoneinfo
 
-from django.utils import timezone
+from django.db.models import Q
 
+from clients.models import Site
 from rostering.models import BaseRoster, RosterPeriod
 from sessions_app.models import Session
 from sessions_app.selectors import session_grid_queryset
@@ -14,25 +16,45 @@ def live_sessions():
     return Session.objects.live()
 
 
-def live_schedule(*, start: datetime.datetime, end: datetime.datetime, site=None, region=None):
-    qs = session_grid_queryset().live().overlapping(start, end)
+def live_schedule(*, monday: datetime.date, site=None, region=None):
+    """The live sessions of the week from `monday`, each week cut at its own site's midnight."""
+    qs = session_grid_queryset().live()
     if site is not None:
         qs = qs.filter(site=site)
     if region is not None:
         qs = qs.filter(site__region=region)
-    return qs.order_by("start", "id")
+    return qs.filter(week_at_sites(monday, site=site, region=region)).order_by("start", "id")
 
 
-def week_bounds(day: datetime.date):
-    monday = day - datetime.timedelta(days=day.weekday())
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
-    return monday, start, start + datetime.timedelta(days=7)
+def week_bounds(day: datetime.date) -> datetime.date:
+    """The Monday of `day`'s week."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def week_at_sites(monday: datetime.date, *, site=None, region=None) -> Q:
+    """Sessions overlapping Monday 00:00 to the next Monday 00:00 on their own site's clocks.
+
+    One time range per zone of the sites in scope (a handful), so a Perth session on Sunday
+    at 23:00 is in that week, not the next one as Sydney's clocks would have it.
+    """
+    if site is not None:
+        zones = [site.time_zone]
+    else:
+        sites = Site.objects.all() if region is None else Site.objects.filter(region=region)
+        zones = sorted(set(sites.values_list("time_zone", flat=True)))
+    condition = Q(pk__in=[])
+    for name in zones:
+        tz = zoneinfo.ZoneInfo(name)
+        start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
+        end = datetime.datetime.combine(
+            monday + datetime.timedelta(days=7), datetime.time.min, tzinfo=tz
+        )
+        condition |= Q(site__time_zone=name, start__lt=end, end__gt=start)
+    return condition
 
 
 def dashboard_stats(*, today: datetime.date) -> dict:
-    _, start, end = week_bounds(today)
-    week = live_sessions().filter(start__lt=end, end__gt=start)
+    week = live_sessions().filter(week_at_sites(week_bounds(today)))
     return {
         "base_rosters": BaseRoster.objects.filter(active=True).count(),
         "draft_periods": RosterPeriod.objects.filter(status=RosterPeriod.Status.DRAFT).count(),

@@ -11,7 +11,7 @@ from . import selectors
 
 def dashboard(request):
     today = timezone.localdate()
-    week_start, _, _ = selectors.week_bounds(today)
+    week_start = selectors.week_bounds(today)
     context = {
         "stats": selectors.dashboard_stats(today=today),
         "base_rosters": base_roster_list().filter(active=True)[:8],
@@ -28,10 +28,10 @@ def live(request):
         day = timezone.datetime.fromisoformat(request.GET.get("week", "")).date()
     except ValueError:
         day = timezone.localdate()
-    monday, start, end = selectors.week_bounds(day)
+    monday = selectors.week_bounds(day)
     site = site_by_id(request.GET.get("site"))
     region = Region.objects.filter(pk=request.GET.get("region") or None).first()
-    sessions = selectors.live_schedule(start=start, end=end, site=site, region=region)
+    sessions = selectors.live_schedule(monday=monday, site=site, region=region)
     page = Paginator(sessions, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -3,19 +3,22 @@
 Times: the session form is shown and read in the site's time zone (wall-clock time at the
 site), like everywhere else in the product; the changelist shows each session's local times.
 
-Django has no nested inlines, so planned services (which hang off a session's client) are
-edited on the session client's own page (reached by the inline's change link) or in the
-Planned services admin; the session page shows them read-only per client.
+Sessions and what hangs off them (clients, planned services, workers, assets, activities) are
+read-only here: every write goes through `sessions_app.services`, which checks the whole session
+(an Appointment has one client, clients at the site, agreement lines active on the date …).
+The admin points to the session form instead; whole sessions can still be deleted.
 """
 
 import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Prefetch
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from clients.admin import ChangelistPrefetchMixin, ChoiceSelectRelatedMixin
@@ -61,6 +64,57 @@ def _summarise_planned_services(session_client):
 
 def _local(dt, site):
     return f"{dt.astimezone(site.tzinfo):%a %d/%m/%Y %H:%M %Z}"
+
+
+WRITTEN_BY_THE_SESSION_FORM = (
+    "Sessions are changed with the session form, which checks the whole session: "
+    "“Roster Session” on a base roster or roster period, “New Session” on the live schedule, "
+    "or the session on its grid. The admin shows them read-only; nothing was saved."
+)
+
+
+class WrittenByTheSessionForm:
+    """Read-only in the admin: one path for saving sessions, the services behind the form.
+
+    A post to an add or change page (a stale page, a hand-made request) saves nothing and says
+    where sessions are changed."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" or object_id is None:
+            self.message_user(request, WRITTEN_BY_THE_SESSION_FORM, messages.ERROR)
+            opts = self.model._meta
+            view = "change" if object_id else "changelist"
+            args = [object_id] if object_id else []
+            try:
+                url = reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+            except NoReverseMatch:
+                url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            return redirect(url)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class ReadOnlyInline:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ChildOfSession(WrittenByTheSessionForm):
+    """A session's child row: removing one alone could break the session's rules too."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ClientStatusFilter(admin.ChoicesFieldListFilter):
@@ -115,7 +169,7 @@ class HomeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SessionClientInline(admin.TabularInline):
+class SessionClientInline(ReadOnlyInline, admin.TabularInline):
     model = SessionClient
     fields = [
         "client",
@@ -146,7 +200,7 @@ class SessionClientInline(admin.TabularInline):
         return _summarise_planned_services(obj)
 
 
-class SessionWorkerInline(admin.TabularInline):
+class SessionWorkerInline(ReadOnlyInline, admin.TabularInline):
     model = SessionWorker
     fields = ["worker"]
     autocomplete_fields = ["worker"]
@@ -158,7 +212,7 @@ class SessionWorkerInline(admin.TabularInline):
         return super().get_queryset(request).select_related("worker", "session")
 
 
-class SessionAssetInline(admin.TabularInline):
+class SessionAssetInline(ReadOnlyInline, admin.TabularInline):
     model = SessionAsset
     fields = ["asset"]
     autocomplete_fields = ["asset"]
@@ -170,7 +224,7 @@ class SessionAssetInline(admin.TabularInline):
         return super().get_queryset(request).select_related("asset", "session")
 
 
-class SessionActivityInline(admin.TabularInline):
+class SessionActivityInline(ReadOnlyInline, admin.TabularInline):
     model = SessionActivity
     fields = ["kind", "start", "end", "paid"]
     extra = 0
@@ -223,7 +277,7 @@ class SiteTimeZoneMixin:
 
 
 @admin.register(Session)
-class SessionAdmin(SiteTimeZoneMixin, admin.ModelAdmin):
+class SessionAdmin(WrittenByTheSessionForm, SiteTimeZoneMixin, admin.ModelAdmin):
     list_display = [
         "subject",
         "local_start_display",
@@ -256,7 +310,9 @@ class SessionAdmin(SiteTimeZoneMixin, admin.ModelAdmin):
         "group_template",
     ]
     filter_horizontal = ["service_types"]
-    readonly_fields = ["home_display", "local_times", "created_at", "updated_at"]
+    readonly_fields = [
+        "session_form_link", "home_display", "local_times", "created_at", "updated_at"
+    ]
     show_full_result_count = False
     list_per_page = 50
     save_on_top = True
@@ -266,6 +322,7 @@ class SessionAdmin(SiteTimeZoneMixin, admin.ModelAdmin):
             None,
             {
                 "fields": [
+                    "session_form_link",
                     ("work_type", "billable"),
                     "session_type",
                     ("start", "end"),
@@ -319,6 +376,13 @@ class SessionAdmin(SiteTimeZoneMixin, admin.ModelAdmin):
             f"({obj.site.time_zone})"
         )
 
+    @admin.display(description="Change")
+    def session_form_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("sessions_app:edit", args=[obj.pk])
+        return format_html('<a href="{}">Open the session form</a>', url)
+
     @admin.display(description="Home")
     def home_display(self, obj):
         if obj is None or obj.pk is None:
@@ -330,7 +394,7 @@ class SessionAdmin(SiteTimeZoneMixin, admin.ModelAdmin):
         return HOME_LABELS["live"]
 
 
-class PlannedServiceInline(ChoiceSelectRelatedMixin, admin.TabularInline):
+class PlannedServiceInline(ReadOnlyInline, ChoiceSelectRelatedMixin, admin.TabularInline):
     model = PlannedService
     fields = [
         "agreement_line",
@@ -360,6 +424,7 @@ class SessionStartColumn:
 
 @admin.register(SessionClient)
 class SessionClientAdmin(
+    ChildOfSession,
     SessionStartColumn,
     ChangelistPrefetchMixin,
     ChoiceSelectRelatedMixin,
@@ -406,7 +471,7 @@ class SessionClientAdmin(
 
 
 @admin.register(PlannedService)
-class PlannedServiceAdmin(ChoiceSelectRelatedMixin, admin.ModelAdmin):
+class PlannedServiceAdmin(ChildOfSession, ChoiceSelectRelatedMixin, admin.ModelAdmin):
     list_display = [
         "support_item",
         "client",
@@ -474,7 +539,7 @@ class PlannedServiceAdmin(ChoiceSelectRelatedMixin, admin.ModelAdmin):
 
 
 @admin.register(SessionWorker)
-class SessionWorkerAdmin(SessionStartColumn, admin.ModelAdmin):
+class SessionWorkerAdmin(ChildOfSession, SessionStartColumn, admin.ModelAdmin):
     list_display = ["worker", "session", "session_start"]
     list_filter = ["session__status", "session__site__region", "session__site"]
     search_fields = ["worker__last_name", "worker__first_name", "session__subject"]
@@ -486,7 +551,7 @@ class SessionWorkerAdmin(SessionStartColumn, admin.ModelAdmin):
 
 
 @admin.register(SessionAsset)
-class SessionAssetAdmin(SessionStartColumn, admin.ModelAdmin):
+class SessionAssetAdmin(ChildOfSession, SessionStartColumn, admin.ModelAdmin):
     list_display = ["asset", "session", "session_start"]
     list_filter = ["asset__kind", "asset__region", "session__status"]
     search_fields = ["asset__name", "asset__registration", "session__subject"]
@@ -498,7 +563,9 @@ class SessionAssetAdmin(SessionStartColumn, admin.ModelAdmin):
 
 
 @admin.register(SessionActivity)
-class SessionActivityAdmin(ChoiceSelectRelatedMixin, SiteTimeZoneMixin, admin.ModelAdmin):
+class SessionActivityAdmin(
+    ChildOfSession, ChoiceSelectRelatedMixin, SiteTimeZoneMixin, admin.ModelAdmin
+):
     list_display = ["kind", "session", "local_start_display", "local_end_display", "paid"]
     list_display_links = ["kind"]
     list_filter = ["kind", "paid", "session__site__region"]

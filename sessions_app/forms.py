@@ -73,6 +73,19 @@ def subject_for(*, site, session_type, clients) -> str:
     return text.strip(" ·")
 
 
+class FormTokenField(forms.UUIDField):
+    """The one-time token of a new-session form (see `session_create`); a missing or garbled
+    token only means the form is not guarded against a double submit."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            return None
+
+
 class SessionForm(forms.Form):
     work_type = forms.ChoiceField(
         label="Work type", choices=Session.WorkType.choices, widget=forms.RadioSelect
@@ -90,6 +103,7 @@ class SessionForm(forms.Form):
     end = LocalDateTimeField(label="End", help_text="May be on the next day (overnight).")
     subject = forms.CharField(label="Subject", max_length=255, required=False)
     subject_auto = forms.CharField(required=False, widget=forms.HiddenInput)
+    form_token = FormTokenField(required=False)
     site = forms.ModelChoiceField(label="Site", queryset=Site.objects.filter(active=True))
     region = forms.ModelChoiceField(
         label="Region", queryset=Region.objects.all(), required=False,

@@ -121,6 +121,11 @@ class Session(models.Model):
     recurrence = models.TextField(
         blank=True, help_text="An RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"
     )
+    form_token = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False,
+        help_text="The one-time token of the form that created the session: posting that form "
+        "again returns this session instead of making another.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

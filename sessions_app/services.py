@@ -14,13 +14,14 @@ from decimal import Decimal
 
 from dateutil.rrule import rrulestr
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from clients.formatting import nice_date
 from clients.models import Client, GroupTemplate, GroupTemplateItem, ServiceAgreementLine
 from clients.selectors import agreement_lines_active_on
 
 from .models import (
+    PERIOD_PUBLISHED,
     PlannedService,
     Session,
     SessionActivity,
@@ -49,6 +50,7 @@ class ActivitySpec:
     start: datetime.datetime
     end: datetime.datetime
     paid: bool = True
+    id: int | None = None  # an existing activity of the session, to change in place
 
 
 SESSION_FIELDS = (
@@ -101,95 +103,194 @@ def _validate_recurrence(session: Session, errors: _Errors):
         errors.add("recurrence", f"Not a valid recurrence rule: {exc}.")
 
 
-def _write_children(
-    session: Session,
-    *,
-    clients: Sequence[ClientSpec],
-    workers: Sequence,
-    assets: Sequence,
-    activities: Sequence[ActivitySpec],
-    service_types: Sequence,
-    errors: _Errors,
-):
+def _sync_planned_services(sc: SessionClient, specs, existing, errors: _Errors, client):
+    """Planned services of one session client, by agreement line: kept, changed, added."""
+    current = {ps.agreement_line_id: ps for ps in existing}
     seen = set()
-    for spec in clients:
+    for svc in specs:
+        line = svc.agreement_line
+        if line.pk in seen:
+            errors.add("planned_services", f"{client}: {line.support_item} is planned twice.")
+            continue
+        seen.add(line.pk)
+        ps = current.get(line.pk)
+        if ps is None:
+            ps = PlannedService(
+                session_client=sc,
+                agreement_line=line,
+                support_item_id=line.support_item_id,
+                unit_price=line.support_item.price,
+            )
+        ps.session_client = sc
+        ps.quantity = svc.quantity
+        ps.group_template_item = svc.group_template_item
+        try:
+            ps.full_clean(exclude=["session_client"])
+        except ValidationError as exc:
+            errors.absorb(exc, "planned_services", prefix=f"{client}: ")
+            continue
+        ps.save()
+    gone = [ps.pk for key, ps in current.items() if key not in seen]
+    if gone:
+        PlannedService.objects.filter(pk__in=gone).delete()
+
+
+def _sync_clients(session: Session, specs: Sequence[ClientSpec], errors: _Errors, *, new: bool):
+    """Clients by client: an unchanged client keeps its row (its status, cancellation reason
+    and planned services' ids); a removed one goes with its planned services."""
+    current = {}
+    if not new:
+        current = {
+            sc.client_id: sc
+            for sc in session.session_clients.prefetch_related("planned_services")
+        }
+    seen = set()
+    for spec in specs:
         if spec.client.pk in seen:
             errors.add("clients", f"{spec.client} is listed twice.")
             continue
         seen.add(spec.client.pk)
-        sc = SessionClient(session=session, client=spec.client)
+        sc = current.get(spec.client.pk)
+        existing = list(sc.planned_services.all()) if sc is not None else []
+        if sc is None:
+            sc = SessionClient(session=session, client=spec.client)
+        sc.session, sc.client = session, spec.client
         try:
             sc.full_clean(exclude=["session"])
         except ValidationError as exc:
             errors.absorb(exc, "clients")
             continue
-        sc.save()
-        for svc in spec.services:
-            line = svc.agreement_line
-            ps = PlannedService(
-                session_client=sc,
-                agreement_line=line,
-                group_template_item=svc.group_template_item,
-                support_item_id=line.support_item_id,
-                quantity=svc.quantity,
-                unit_price=line.support_item.price,
-            )
-            try:
-                ps.full_clean(exclude=["session_client"])
-            except ValidationError as exc:
-                errors.absorb(exc, "planned_services", prefix=f"{spec.client}: ")
-                continue
-            ps.save()
+        if sc.pk is None:
+            sc.save()
+        _sync_planned_services(sc, spec.services, existing, errors, spec.client)
+    gone = [sc.pk for key, sc in current.items() if key not in seen]
+    if gone:
+        SessionClient.objects.filter(pk__in=gone).delete()
 
+
+def _sync_workers(session: Session, workers, errors: _Errors, *, new: bool):
+    current = {} if new else {sw.worker_id: sw for sw in session.session_workers.all()}
     day = session.local_date
-    for worker in dict.fromkeys(workers):
+    wanted = list(dict.fromkeys(workers))
+    for worker in wanted:
         if not worker.is_active_on(day):
             errors.add("workers", f"{worker} is not active on {nice_date(day)}.")
             continue
-        SessionWorker.objects.create(session=session, worker=worker)
+        if worker.pk not in current:
+            SessionWorker.objects.create(session=session, worker=worker)
+    keep = {w.pk for w in wanted}
+    session.session_workers.filter(
+        pk__in=[sw.pk for key, sw in current.items() if key not in keep]
+    ).delete()
 
-    for asset in dict.fromkeys(assets):
-        sa = SessionAsset(session=session, asset=asset)
+
+def _sync_assets(session: Session, assets, errors: _Errors, *, new: bool):
+    current = {} if new else {sa.asset_id: sa for sa in session.session_assets.all()}
+    wanted = list(dict.fromkeys(assets))
+    for asset in wanted:
+        sa = current.get(asset.pk) or SessionAsset(session=session, asset=asset)
+        sa.session = session
         try:
             sa.full_clean(exclude=["session"])
         except ValidationError as exc:
             errors.absorb(exc, "assets")
             continue
-        sa.save()
+        if sa.pk is None:
+            sa.save()
+    keep = {a.pk for a in wanted}
+    session.session_assets.filter(
+        pk__in=[sa.pk for key, sa in current.items() if key not in keep]
+    ).delete()
 
-    for spec in activities:
-        act = SessionActivity(
-            session=session, kind=spec.kind, start=spec.start, end=spec.end, paid=spec.paid
-        )
+
+def _activity_values(act) -> tuple:
+    return (act.kind, act.start, act.end, act.paid)
+
+
+def _sync_activities(session: Session, specs: Sequence[ActivitySpec], errors: _Errors, *, new):
+    """Activities by id (`ActivitySpec.id`); a spec without one takes an existing row with the
+    very same values, so resubmitting a form keeps its rows."""
+    current = {} if new else {a.pk: a for a in session.activities.all()}
+    unclaimed = dict(current)
+    rows = []
+    for spec in specs:
+        act = unclaimed.pop(spec.id, None) if spec.id else None
+        if spec.id and act is None:
+            errors.add("activities", "That activity is not one of this session's.")
+            continue
+        if act is None:
+            act = next(
+                (a for a in unclaimed.values() if _activity_values(a) == _activity_values(spec)),
+                None,
+            )
+            if act is not None:
+                unclaimed.pop(act.pk)
+        rows.append((act or SessionActivity(session=session), spec))
+    for act, spec in rows:
+        changed = act.pk is None or _activity_values(act) != _activity_values(spec)
+        act.session = session
+        act.kind, act.start, act.end, act.paid = spec.kind, spec.start, spec.end, spec.paid
         try:
             act.full_clean(exclude=["session"])
         except ValidationError as exc:
             errors.absorb(exc, "activities")
             continue
-        act.save()
+        if changed:
+            act.save()
+    if unclaimed:
+        SessionActivity.objects.filter(pk__in=list(unclaimed)).delete()
 
-    session.service_types.set(service_types)
 
-
-def _validate_shape(session: Session, clients: Sequence[ClientSpec], errors: _Errors):
-    if session.work_type == Session.WorkType.APPOINTMENT and len(clients) != 1:
+def _validate_shape(session: Session, client_count: int, errors: _Errors):
+    if session.work_type == Session.WorkType.APPOINTMENT and client_count != 1:
         errors.add("clients", "An Appointment has exactly one client.")
-    if session.work_type == Session.WorkType.GROUP and not clients:
+    if session.work_type == Session.WorkType.GROUP and not client_count:
         errors.add("clients", "A Group session needs at least one client.")
 
 
-def _save_session(session: Session, *, clients, errors: _Errors):
+def period_is_closed(period) -> bool:
+    """A published roster period takes no more sessions (its sessions are on the live
+    schedule, validated once): read through the session's roster_period object."""
+    return period is not None and period.status == PERIOD_PUBLISHED
+
+
+def _validate_home(session: Session, *, previous_period_id, errors: _Errors):
+    if session.roster_period_id == previous_period_id or session.roster_period_id is None:
+        return
+    if period_is_closed(session.roster_period):
+        errors.add(
+            "__all__",
+            f"The roster period {session.roster_period} is published: it takes no more "
+            "sessions. Add the session on the live schedule instead.",
+        )
+
+
+class _AlreadySaved(Exception):
+    def __init__(self, session):
+        self.session = session
+
+
+def _save_session(session: Session, *, client_count: int, previous_period_id, errors: _Errors):
     if session.site_id and not session.region_id:
         session.region_id = session.site.region_id
     try:
-        session.full_clean()
+        session.full_clean(exclude=["form_token"])
     except ValidationError as exc:
         errors.absorb(exc)
-    _validate_shape(session, clients, errors)
+    _validate_home(session, previous_period_id=previous_period_id, errors=errors)
+    _validate_shape(session, client_count, errors)
     _validate_recurrence(session, errors)
     # Children can only be checked against a sound session.
     errors.raise_if_any()
-    session.save()
+    try:
+        with transaction.atomic():
+            session.save()
+    except IntegrityError:
+        # The same form posted twice at once: the first save won, this one answers with it.
+        twin = session.form_token and Session.objects.filter(form_token=session.form_token).first()
+        if twin:
+            raise _AlreadySaved(twin) from None
+        raise
 
 
 def _check_fields(fields):
@@ -198,61 +299,98 @@ def _check_fields(fields):
         raise TypeError(f"Unknown session fields: {sorted(unknown)}")
 
 
-def _write(session: Session, *, attendees: dict, replace: bool) -> Session:
+def _write(session: Session, *, attendees: dict, previous_period_id=None) -> Session:
+    """Save the session, then bring each kind of child passed in `attendees` in line with it,
+    in place: rows that stay keep their ids and everything the form does not edit. A kind not
+    passed is left as it is (on an update)."""
+    new = session.pk is None
     errors = _Errors()
-    _save_session(session, clients=attendees.get("clients", ()), errors=errors)
-    if replace:
-        PlannedService.objects.filter(session_client__session=session).delete()
-        session.session_clients.all().delete()
-        session.session_workers.all().delete()
-        session.session_assets.all().delete()
-        session.activities.all().delete()
-    _write_children(
-        session,
-        clients=attendees.get("clients", ()),
-        workers=attendees.get("workers", ()),
-        assets=attendees.get("assets", ()),
-        activities=attendees.get("activities", ()),
-        service_types=attendees.get("service_types", ()),
-        errors=errors,
+    if "clients" in attendees or new:
+        client_count = len(attendees.get("clients", ()))
+    else:
+        client_count = session.session_clients.count()
+    _save_session(
+        session, client_count=client_count, previous_period_id=previous_period_id, errors=errors
     )
+    if "clients" in attendees or new:
+        _sync_clients(session, attendees.get("clients", ()), errors, new=new)
+    elif not new:
+        _recheck_clients(session, errors)
+    if "workers" in attendees:
+        _sync_workers(session, attendees["workers"], errors, new=new)
+    if "assets" in attendees:
+        _sync_assets(session, attendees["assets"], errors, new=new)
+    if "activities" in attendees:
+        _sync_activities(session, attendees["activities"], errors, new=new)
+    if "service_types" in attendees:
+        session.service_types.set(attendees["service_types"])
     errors.raise_if_any()
     return session
+
+
+def _recheck_clients(session: Session, errors: _Errors):
+    """Clients kept as they are must still fit the session (its site may have changed)."""
+    for sc in session.session_clients.select_related("client"):
+        sc.session = session
+        try:
+            sc.full_clean(exclude=["session"])
+        except ValidationError as exc:
+            errors.absorb(exc, "clients")
 
 
 ATTENDEE_ARGS = ("clients", "workers", "assets", "activities", "service_types")
 
 
-@transaction.atomic
 def session_create(
-    *, base_roster=None, roster_period=None, source_session=None, **fields
+    *, base_roster=None, roster_period=None, source_session=None, form_token=None, **fields
 ) -> Session:
     """Create a session with its attendees, planned services and activities.
 
     Keyword arguments: the session's fields (SESSION_FIELDS) and its `clients`
     (ClientSpecs with their planned services), `workers`, `assets`, `activities`
     (ActivitySpecs) and `service_types`.
+
+    `form_token` makes a form's save idempotent: the token of a form already saved returns
+    the session it made instead of a second one (a double click, or two posts at once).
     """
+    if form_token and (twin := Session.objects.filter(form_token=form_token).first()):
+        return twin
+    try:
+        return _session_create(
+            base_roster=base_roster, roster_period=roster_period,
+            source_session=source_session, form_token=form_token, **fields,
+        )
+    except _AlreadySaved as exc:
+        return exc.session
+
+
+@transaction.atomic
+def _session_create(*, base_roster, roster_period, source_session, form_token, **fields):
     attendees = {k: fields.pop(k) for k in ATTENDEE_ARGS if k in fields}
     _check_fields(fields)
     session = Session(
         base_roster=base_roster,
         roster_period=roster_period,
         source_session=source_session,
+        form_token=form_token or None,
         **fields,
     )
-    return _write(session, attendees=attendees, replace=False)
+    return _write(session, attendees=attendees)
 
 
 @transaction.atomic
 def session_update(*, session: Session, **fields) -> Session:
-    """Replace a session's details, attendees, planned services and activities."""
+    """Change a session's details and, for each kind of child passed (`clients`, `workers`,
+    `assets`, `activities`, `service_types`), make them as given — in place, so what stays
+    keeps its row: a client's cancellation and its reason, planned services' and activities'
+    ids. Kinds not passed are kept as they are."""
     attendees = {k: fields.pop(k) for k in ATTENDEE_ARGS if k in fields}
     _check_fields(fields)
     session = Session.objects.select_for_update().get(pk=session.pk)
+    previous_period_id = session.roster_period_id
     for name, value in fields.items():
         setattr(session, name, value)
-    return _write(session, attendees=attendees, replace=True)
+    return _write(session, attendees=attendees, previous_period_id=previous_period_id)
 
 
 def group_template_clients(template: GroupTemplate, *, day: datetime.date):

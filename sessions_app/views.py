@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -256,6 +257,7 @@ def session_form(request, *, session=None, base_roster=None, roster_period=None)
             acts = activity_initial(session)
         else:
             initial = _new_initial(request, base_roster, roster_period)
+            initial["form_token"] = uuid.uuid4()
             acts = []
         form = SessionForm(initial=initial)
         formset = ActivityFormSet(prefix="act", initial=acts)
@@ -331,7 +333,7 @@ def _save(request, form, formset, ctx, data, *, session, base_roster, roster_per
                 if session is None:
                     saved = services.session_create(
                         base_roster=base_roster, roster_period=roster_period,
-                        **fields, **attendees,
+                        form_token=cd.get("form_token"), **fields, **attendees,
                     )
                 else:
                     saved = services.session_update(session=session, **fields, **attendees)

@@ -3,7 +3,6 @@ autocomplete works, and session times are shown and read in the site's time zone
 
 import datetime
 import zoneinfo
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib import admin
@@ -12,7 +11,14 @@ from django.urls import reverse
 
 from clients.models import Client
 from rostering.models import Notification, PeriodValidation
-from sessions_app.models import PlannedService, Session, SessionClient
+from sessions_app.models import (
+    PlannedService,
+    Session,
+    SessionActivity,
+    SessionAsset,
+    SessionClient,
+    SessionWorker,
+)
 from tests.factories import (
     AssetFactory,
     BaseRosterFactory,
@@ -152,9 +158,20 @@ def test_changelist_search_renders(admin_client, world, model):
     assert response.status_code == 200
 
 
+# Sessions and their children are written by the session form's services only.
+WRITTEN_BY_THE_SESSION_FORM = (
+    Session, SessionClient, PlannedService, SessionWorker, SessionAsset, SessionActivity
+)
+
+
 @pytest.mark.parametrize("model", REGISTERED, ids=model_id)
 def test_add_page_renders(admin_client, model):
     response = admin_client.get(admin_url(model, "add"))
+    if model in WRITTEN_BY_THE_SESSION_FORM:
+        # No add page: back to the list, with where sessions are made.
+        assert response.status_code == 302
+        assert response.url == admin_url(model, "changelist")
+        return
     # The lifecycle's records (validation runs, notifications) are written by services only.
     written_by_services = model in (PeriodValidation, Notification)
     assert response.status_code == (403 if written_by_services else 200)
@@ -277,97 +294,72 @@ def test_session_changelist_filters_render(admin_client, world):
 
 
 # --------------------------------------------------------------------------------------------
-# The session form reads and shows times in the site's time zone
+# Sessions are read-only here (one path for saving them: the session form's services),
+# shown at the site's clock
 # --------------------------------------------------------------------------------------------
 
 
-class _FormFields(HTMLParser):
-    """The fields a browser would post from the admin change form (no JavaScript)."""
-
-    def __init__(self):
-        super().__init__()
-        self.data: dict[str, list[str]] = {}
-        self._select = None
-        self._textarea = None
-        self._in_form = False
-
-    def _add(self, name, value):
-        self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and a.get("id", "").endswith("_form"):
-            self._in_form = True
-        if not self._in_form or "name" not in a and tag != "option":
-            return
-        if tag == "input":
-            kind = a.get("type", "text")
-            if kind in {"submit", "button", "file", "image", "reset"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in a:
-                return
-            self._add(a["name"], a.get("value", "on" if kind == "checkbox" else ""))
-        elif tag == "select":
-            self._select = a["name"]
-        elif tag == "option" and self._select and "selected" in a:
-            self._add(self._select, a.get("value", ""))
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self._add(self._textarea, "")
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "form":
-            self._in_form = False
-
-    def handle_data(self, data):
-        if self._textarea:
-            self.data[self._textarea][-1] += data
+def test_session_page_shows_times_in_the_sites_zone(admin_client, world):
+    response = admin_client.get(admin_url(Session, "change", world["session"].pk))
+    html = response.content.decode()
+    assert '<div class="readonly">3 Nov 2026, 9 a.m.</div>' in html  # Perth, not Sydney's noon
 
 
-def posted_form(html):
-    parser = _FormFields()
-    parser.feed(html)
-    # Django's textarea template starts the content with a newline the browser drops.
-    return {
-        name: [v[1:] if v.startswith("\n") else v for v in values]
-        for name, values in parser.data.items()
+def test_session_change_page_is_read_only_and_points_to_the_session_form(
+    admin_client, world
+):
+    session = world["session"]
+    response = admin_client.get(admin_url(Session, "change", session.pk))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'name="_save"' not in html
+    assert 'name="start_0"' not in html  # read-only, shown at the site's clock
+    assert f'href="/sessions/{session.pk}/edit/">Open the session form</a>' in html
+
+
+def test_admin_refuses_an_appointment_with_two_clients(admin_client, world):
+    """Posting an add page (a stale page or a hand-made request) saves nothing and says why."""
+    session = world["session"]
+    site = session.site
+    other = ClientFactory(first_name="Bea", last_name="Arthur", sites=[site])
+    before = Session.objects.count()
+    data = {
+        "work_type": "appointment", "billable": "on", "session_type": session.session_type_id,
+        "start_0": "03/11/2026", "start_1": "13:00:00", "end_0": "03/11/2026",
+        "end_1": "14:00:00", "subject": "Two clients", "site": site.pk, "status": "draft",
+        "session_clients-TOTAL_FORMS": "2", "session_clients-INITIAL_FORMS": "0",
+        "session_clients-0-client": world["client"].pk, "session_clients-0-status": "scheduled",
+        "session_clients-1-client": other.pk, "session_clients-1-status": "scheduled",
+        "_save": "Save",
     }
 
+    response = admin_client.post(admin_url(Session, "add"), data, follow=True)
 
-def test_session_form_shows_times_in_the_sites_zone(admin_client, world):
-    response = admin_client.get(admin_url(Session, "change", world["session"].pk))
-    data = posted_form(response.content.decode())
-    assert data["start_0"] == ["03/11/2026"]
-    assert data["start_1"] == ["09:00:00"]  # Perth, not Sydney's 12:00
-    assert data["end_1"] == ["11:00:00"]
+    assert Session.objects.count() == before
+    assert not Session.objects.filter(subject="Two clients").exists()
+    assert not SessionClient.objects.filter(client=other).exists()
+    html = response.content.decode()
+    assert "Sessions are changed with the session form" in html
+    assert "nothing was saved" in html
 
 
-def test_session_form_saves_times_in_the_sites_zone(admin_client, world):
+def test_admin_change_posts_save_nothing(admin_client, world):
     session = world["session"]
     url = admin_url(Session, "change", session.pk)
-    data = posted_form(admin_client.get(url).content.decode())
-    data["start_1"] = ["10:00:00"]
-    data["end_1"] = ["12:00:00"]
-    data["_save"] = ["Save"]
-
-    response = admin_client.post(url, data)
-
-    assert response.status_code == 302, response.context and [
-        response.context["adminform"].form.errors,
-        [fs.errors for fs in response.context["inline_admin_formsets"]],
-    ]
+    start = session.start
+    response = admin_client.post(
+        url, {"work_type": "group", "start_0": "03/11/2026", "start_1": "10:00:00"}
+    )
+    assert response.status_code == 302 and response.url == url
     session.refresh_from_db()
-    assert session.start == datetime.datetime(2026, 11, 3, 10, 0, tzinfo=PERTH)
-    assert session.end == datetime.datetime(2026, 11, 3, 12, 0, tzinfo=PERTH)
-    assert session.session_clients.count() == 1
-    assert PlannedService.objects.filter(session_client__session=session).count() == 1
-    assert session.session_workers.count() == 1
-    assert session.session_assets.count() == 1
-    assert session.activities.count() == 1
+    assert session.start == start and session.work_type == "appointment"
+
+    sc = session.session_clients.get()
+    response = admin_client.post(admin_url(SessionClient, "change", sc.pk), {"status": "x"})
+    assert response.status_code == 302
+    response = admin_client.post(admin_url(SessionClient, "delete", sc.pk), {"post": "yes"})
+    assert response.status_code == 403
+    assert SessionClient.objects.filter(pk=sc.pk).exists()
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,11 +9,6 @@ from sessions_app.models import Session
 from sessions_app.selectors import session_grid_queryset
 
 
-def live_sessions():
-    """Every session on the live schedule: those of published periods and those made there."""
-    return Session.objects.live()
-
-
 def live_schedule(*, start: datetime.datetime, end: datetime.datetime, site=None, region=None):
     qs = session_grid_queryset().live().overlapping(start, end)
     if site is not None:
@@ -32,7 +27,7 @@ def week_bounds(day: datetime.date):
 
 def dashboard_stats(*, today: datetime.date) -> dict:
     _, start, end = week_bounds(today)
-    week = live_sessions().filter(start__lt=end, end__gt=start)
+    week = Session.objects.live().overlapping(start, end)
     return {
         "base_rosters": BaseRoster.objects.filter(active=True).count(),
         "draft_periods": RosterPeriod.objects.filter(status=RosterPeriod.Status.DRAFT).count(),

@@ -4,6 +4,7 @@ import datetime
 
 from django.utils import timezone
 
+from clients import wallclock
 from rostering.models import BaseRoster, RosterPeriod
 from sessions_app.models import Session
 from sessions_app.selectors import session_grid_queryset
@@ -19,10 +20,8 @@ def live_schedule(*, start: datetime.datetime, end: datetime.datetime, site=None
 
 
 def week_bounds(day: datetime.date):
-    monday = day - datetime.timedelta(days=day.weekday())
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
-    return monday, start, start + datetime.timedelta(days=7)
+    """(Monday, start, end) of the week of `day`, cut at midnight in the current time zone."""
+    return wallclock.week_bounds(day, timezone.get_current_timezone())
 
 
 def dashboard_stats(*, today: datetime.date) -> dict:

@@ -1,5 +1,6 @@
 """Regions, sites, clients, the support-item catalogue, service agreements and group templates."""
 
+import datetime
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -137,7 +138,18 @@ class ServiceAgreement(models.Model):
             )
 
     def is_active_on(self, day):
+        """`ServiceAgreementLine.objects.active_on` for an agreement in hand."""
         return self.start_date <= day <= self.end_date
+
+
+class ServiceAgreementLineQuerySet(models.QuerySet):
+    def active_between(self, first: datetime.date, last: datetime.date):
+        """Lines of agreements active on at least one day from `first` to `last` (inclusive)."""
+        return self.filter(agreement__start_date__lte=last, agreement__end_date__gte=first)
+
+    def active_on(self, day: datetime.date):
+        """Lines of agreements active on `day`: from their start date to their end date."""
+        return self.active_between(day, day)
 
 
 class ServiceAgreementLine(models.Model):
@@ -154,6 +166,8 @@ class ServiceAgreementLine(models.Model):
     delivery_ratio = models.CharField(
         max_length=5, default="1:1", validators=[RATIO_VALIDATOR]
     )
+
+    objects = ServiceAgreementLineQuerySet.as_manager()
 
     class Meta:
         ordering = ["agreement", "support_item__item_number"]

@@ -23,11 +23,8 @@ def clients_for_site(*, site: Site, search: str = "") -> QuerySet[Client]:
 def agreement_lines_active_on(*, clients, day: datetime.date) -> list[ServiceAgreementLine]:
     """Agreement lines of these clients whose agreement is active on `day`."""
     return list(
-        ServiceAgreementLine.objects.filter(
-            agreement__client__in=clients,
-            agreement__start_date__lte=day,
-            agreement__end_date__gte=day,
-        )
+        ServiceAgreementLine.objects.active_on(day)
+        .filter(agreement__client__in=clients)
         .select_related("agreement", "support_item")
         .order_by("agreement__client_id", "support_item__item_number")
     )

@@ -35,6 +35,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from clients import wallclock
 from clients.models import (
     Client,
     GroupTemplate,
@@ -1320,19 +1321,17 @@ class _Planner:
         """Wall-clock start (and end) in the site's zone, as UTC datetimes."""
         tz = site.tz
         h, m = int(start_h), round((start_h % 1) * 60)
-        start = datetime.datetime.combine(day, datetime.time(h, m), tzinfo=tz)
+        start_wall = datetime.datetime.combine(day, datetime.time(h, m))
         if hours is None:  # overnight 22:00–06:00, 7 or 9 real hours on a changeover night
-            end = datetime.datetime.combine(day + datetime.timedelta(days=1),
-                                            datetime.time(6), tzinfo=tz)
+            end_wall = datetime.datetime.combine(day + datetime.timedelta(days=1),
+                                                 datetime.time(6))
         else:
-            end_wall = datetime.datetime.combine(day, datetime.time(h, m)) + datetime.timedelta(
-                hours=hours)
-            end = end_wall.replace(tzinfo=tz)
-        return start.astimezone(UTC), end.astimezone(UTC)
+            end_wall = start_wall + datetime.timedelta(hours=hours)
+        return (wallclock.aware(start_wall, tz).astimezone(UTC),
+                wallclock.aware(end_wall, tz).astimezone(UTC))
 
     def _local(self, site, day, hh, mm=0):
-        return datetime.datetime.combine(day, datetime.time(hh, mm),
-                                         tzinfo=site.tz).astimezone(UTC)
+        return wallclock.resolve(day, datetime.time(hh, mm), site.tz).astimezone(UTC)
 
     def _subject(self, site, session_type, names):
         return self.pattern.format(

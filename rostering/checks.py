@@ -171,17 +171,10 @@ def period_sessions(period: RosterPeriod) -> QuerySet[Session]:
 
 
 def live_sessions(*, start=None, end=None) -> QuerySet[Session]:
-    """Sessions on the live schedule (published periods and those made on it), not cancelled."""
-    qs = Session.objects.filter(
-        Q(roster_period__status=RosterPeriod.Status.PUBLISHED)
-        | Q(roster_period__isnull=True, base_roster__isnull=True),
-        status__in=NOT_CANCELLED,
-    )
-    if start is not None:
-        qs = qs.filter(end__gt=start)
-    if end is not None:
-        qs = qs.filter(start__lt=end)
-    return qs
+    """Sessions on the live schedule (published periods and those made on it), not cancelled;
+    with `start` and `end`, those overlapping [start, end)."""
+    qs = Session.objects.live().filter(status__in=NOT_CANCELLED)
+    return qs if start is None and end is None else qs.overlapping(start, end)
 
 
 def local(trunc, field: str, tz_field: str, zones: Iterable[str]):

@@ -14,16 +14,16 @@ Times — wall-clock in the site's time zone
 A copy keeps the base session's *local* start and end times: the local date moves by the day
 offset and the zone is re-attached, so a 09:00 session stays 09:00 across a DST change and a
 22:00–06:00 sleepover on a changeover night lasts 9 h (April) or 7 h (October) in Sydney.
-`wall_clock()` resolves the two special cases:
+`clients.wallclock.resolve` resolves the two special cases by RFC 5545 §3.3.5:
 
 * an ambiguous time (clocks go back: 02:30 on 2026-04-05 in Sydney happens twice) is the
-  *first* occurrence (fold=0, still daylight time);
-* a time that does not exist (clocks go forward: 02:00–02:59 on 2026-10-04 in Sydney) moves
-  forward to the first wall-clock minute that exists after the gap (02:30 → 03:00).
+  *first* occurrence (still daylight time, +11:00);
+* a time that does not exist (clocks go forward: 02:00–02:59 on 2026-10-04 in Sydney) takes
+  the UTC offset from before the gap: 02:30 is 02:30+10:00, shown as 03:30 AEDT.
 
-If both ends fall in the same gap (or an end no longer follows its start), the copy keeps the
-base session's wall-clock length from its start. Activities are shifted by the same rule and then
-kept inside their session.
+If the end no longer follows the start (a start in the gap and an end just after it), the copy
+keeps the base session's length from its start. Activities are shifted by the same rule and
+then kept inside their session.
 
 Re-checks done set-wise per batch (never `full_clean()` per row: the base data is valid)
 ---------------------------------------------------------------------------------------
@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -57,6 +56,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from clients import wallclock
 from clients.models import ServiceAgreementLine
 from sessions_app.models import (
     PlannedService,
@@ -73,7 +73,6 @@ from .models import BaseRoster, RosterPeriod
 logger = logging.getLogger(__name__)
 
 UTC = datetime.UTC
-ONE_MINUTE = datetime.timedelta(minutes=1)
 DEFAULT_CHUNK_SIZE = 2000  # base-roster sessions per batch
 MAX_BATCH_SESSIONS = 8000  # generated sessions per batch, whatever the number of cycles
 INSERT_BATCH_SIZE = None  # one INSERT per table and batch (as many as the database allows)
@@ -84,36 +83,13 @@ ServiceTypeLink = Session.service_types.through
 
 
 # ------------------------------------------------------------------------------------------
-# Wall-clock arithmetic
+# Wall-clock arithmetic (the rules are clients.wallclock's)
 # ------------------------------------------------------------------------------------------
 
 
-def _exists(naive: datetime.datetime, tz) -> bool:
-    aware = naive.replace(tzinfo=tz)
-    return aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) == naive
-
-
-def wall_clock(day: datetime.date, time: datetime.time, tz) -> datetime.datetime:
-    """The instant at which clocks in `tz` show `time` on `day`.
-
-    Ambiguous (clocks go back): the first occurrence, fold=0 — 02:30 on 2026-04-05 in
-    Australia/Sydney is 02:30+11:00. Non-existent (clocks go forward): the first wall-clock
-    minute that exists after the gap — 02:30 on 2026-10-04 in Australia/Sydney becomes
-    03:00+11:00, the moment the clocks jump.
-    """
-    naive = datetime.datetime.combine(day, time.replace(tzinfo=None, fold=0))
-    if not _exists(naive, tz):
-        candidate = naive.replace(second=0, microsecond=0)
-        for _ in range(24 * 60):  # real gaps are 30 min to 2 h; the bound only stops a loop
-            candidate += ONE_MINUTE
-            if _exists(candidate, tz):
-                break
-        naive = candidate
-    return naive.replace(tzinfo=tz)
-
-
 class _Clock:
-    """`wall_clock` memoised per (zone, day, time): a batch has few distinct times."""
+    """`wallclock.resolve` in UTC, memoised per (zone, day, time): a batch has few distinct
+    times."""
 
     def __init__(self):
         self._cache: dict = {}
@@ -122,13 +98,28 @@ class _Clock:
         key = (tz, day, time)
         value = self._cache.get(key)
         if value is None:
-            value = self._cache[key] = wall_clock(day, time, tz).astimezone(UTC)
+            value = self._cache[key] = wallclock.resolve(day, time, tz).astimezone(UTC)
         return value
 
 
 def _shift(clock: _Clock, tz, local: datetime.datetime, days: int) -> datetime.datetime:
     """`local` (naive wall-clock) moved `days` days on the calendar, as an instant."""
     return clock(tz, local.date() + datetime.timedelta(days=days), local.time())
+
+
+def _shift_span(clock: _Clock, tz, start, end, days: int):
+    """[start, end) (aware) moved `days` days on the site's calendar, keeping wall-clock times.
+
+    When the end no longer follows the start (a start in a DST gap and an end just after it),
+    the span keeps its length from the new start: its wall-clock length, or its real one when
+    that is longer (a base span that itself crosses the hour clocks go back).
+    """
+    local_start, local_end = wallclock.to_local(start, tz), wallclock.to_local(end, tz)
+    new_start = _shift(clock, tz, local_start, days)
+    new_end = _shift(clock, tz, local_end, days)
+    if new_end <= new_start:
+        new_end = new_start + max(local_end - local_start, end - start)
+    return new_start, new_end
 
 
 # ------------------------------------------------------------------------------------------
@@ -186,7 +177,7 @@ def occurrence_counts(period: RosterPeriod) -> tuple[int, int]:
     else:
         expected = sum(
             len(occurrence_dates(
-                start.astimezone(_tz(tz)).date(), roster=roster,
+                wallclock.to_local(start, wallclock.zone(tz)).date(), roster=roster,
                 start=period.start_date, end=period.end_date,
             ))
             for start, tz in base.values_list("start", "site__time_zone").iterator(
@@ -285,20 +276,15 @@ def missing_occurrences(*, period: RosterPeriod, limit: int = 50) -> list[Missin
     clock = _Clock()
     found = []
     for base in incomplete:
-        tz = _tz(base.site.time_zone)
-        local_start = base.start.astimezone(tz).replace(tzinfo=None)
-        local_end = base.end.astimezone(tz).replace(tzinfo=None)
+        tz = wallclock.zone(base.site.time_zone)
+        local_day = wallclock.to_local(base.start, tz).date()
         for day in occurrence_dates(
-            local_start.date(), roster=roster, start=period.start_date, end=period.end_date
+            local_day, roster=roster, start=period.start_date, end=period.end_date
         ):
             if (base.pk, day) in have:
                 continue
-            shift = (day - local_start.date()).days
-            found.append(MissingOccurrence(
-                base, day,
-                _shift(clock, tz, local_start, shift).astimezone(tz),
-                _shift(clock, tz, local_end, shift).astimezone(tz),
-            ))
+            start, end = _shift_span(clock, tz, base.start, base.end, (day - local_day).days)
+            found.append(MissingOccurrence(base, day, start.astimezone(tz), end.astimezone(tz)))
     found.sort(key=lambda m: (m.date, m.start, m.session.pk))
     return found[:limit]
 
@@ -347,10 +333,6 @@ class GenerationResult:
             k = self.skipped_activities
             notes.append(f"{k:,} activit{'ies' if k != 1 else 'y'} skipped: outside the session")
         return ("; ".join([text, *notes]) + ".")[:255]
-
-
-def _tz(name: str) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(name)  # ZoneInfo caches its instances
 
 
 def _check_can_generate(period: RosterPeriod):
@@ -478,20 +460,16 @@ def _generate_chunk(period_id: int, lo: int, hi: int) -> GenerationResult:
             pk, start, end, tz_name, work_type, billable, session_type_id, subject, site_id,
             region_id, group_template_id, ratio, comments, employee_message,
         ) in base_rows:
-            tz = _tz(tz_name)
-            local_start = start.astimezone(tz).replace(tzinfo=None)
-            local_end = end.astimezone(tz).replace(tzinfo=None)
+            tz = wallclock.zone(tz_name)
+            local_day = wallclock.to_local(start, tz).date()
             for day in occurrence_dates(
-                local_start.date(), roster=roster, start=period.start_date, end=period.end_date
+                local_day, roster=roster, start=period.start_date, end=period.end_date
             ):
                 if (pk, day) in existing:
                     result.already_present += 1
                     continue
-                shift = (day - local_start.date()).days
-                new_start = _shift(clock, tz, local_start, shift)
-                new_end = _shift(clock, tz, local_end, shift)
-                if new_end <= new_start:  # both ends in one DST gap
-                    new_end = new_start + (local_end - local_start)
+                shift = (day - local_day).days
+                new_start, new_end = _shift_span(clock, tz, start, end, shift)
                 plans.append((pk, tz, shift, day, Session(
                     roster_period_id=period_id, source_session_id=pk, occurrence_date=day,
                     work_type=work_type, billable=billable, session_type_id=session_type_id,
@@ -544,11 +522,8 @@ def _generate_chunk(period_id: int, lo: int, hi: int) -> GenerationResult:
         line_info = {}  # line pk -> (agreement start, end, price)
         lines_by_key = defaultdict(list)  # (client, support item, ratio) -> [(start, end, pk)]
         for pk, client_id, item_id, ratio, a_start, a_end, price in (
-            ServiceAgreementLine.objects.filter(
-                agreement__client_id__in=client_ids,
-                agreement__start_date__lte=period.end_date,
-                agreement__end_date__gte=period.start_date,
-            )
+            ServiceAgreementLine.objects.active_between(period.start_date, period.end_date)
+            .filter(agreement__client_id__in=client_ids)
             .order_by("-agreement__start_date", "-pk")
             .values_list(
                 "pk", "agreement__client_id", "support_item_id", "delivery_ratio",
@@ -558,12 +533,7 @@ def _generate_chunk(period_id: int, lo: int, hi: int) -> GenerationResult:
             line_info[pk] = (a_start, a_end, price)
             lines_by_key[(client_id, item_id, ratio)].append((a_start, a_end, pk))
         worker_ids = {w for ws in workers.values() for w in ws}
-        worker_dates = {
-            pk: (a_from, a_to)
-            for pk, a_from, a_to in Worker.objects.filter(pk__in=worker_ids).values_list(
-                "pk", "active_from", "active_to"
-            )
-        }
+        workers_by_id = Worker.objects.only("active_from", "active_to").in_bulk(worker_ids)
 
         new_sessions = [p[4] for p in plans]
         Session.objects.bulk_create(new_sessions, batch_size=INSERT_BATCH_SIZE)
@@ -577,8 +547,7 @@ def _generate_chunk(period_id: int, lo: int, hi: int) -> GenerationResult:
                 new_clients.append(sc)
                 pending.append((sc, client_id, day, services[sc_pk]))
             for worker_id in workers[base_pk]:
-                active_from, active_to = worker_dates[worker_id]
-                if active_from <= day and (active_to is None or day <= active_to):
+                if workers_by_id[worker_id].is_active_on(day):
                     new_workers.append(SessionWorker(session_id=sid, worker_id=worker_id))
                 else:
                     result.skipped_workers += 1
@@ -644,12 +613,7 @@ def _line_on(day, base_line_id, candidates, line_info):
 
 def _shift_activity(clock, tz, shift, a_start, a_end, session):
     """An activity moved like its session and kept inside it; None if nothing is left."""
-    local_start = a_start.astimezone(tz).replace(tzinfo=None)
-    local_end = a_end.astimezone(tz).replace(tzinfo=None)
-    start = _shift(clock, tz, local_start, shift)
-    end = _shift(clock, tz, local_end, shift)
-    if end <= start:  # both ends in one DST gap: keep the length
-        end = start + (local_end - local_start)
+    start, end = _shift_span(clock, tz, a_start, a_end, shift)
     start, end = max(start, session.start), min(end, session.end)
     if end <= start:
         return None

@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
+from clients import wallclock
 from sessions_app.models import Session, SessionWorker
 
 from .checks import ERROR, NOT_CANCELLED, RULES, WARNING, Rule, live_sessions
@@ -113,8 +114,8 @@ def earlier_unpublished_periods(*, period: RosterPeriod) -> QuerySet[RosterPerio
 
 def _period_bounds(period: RosterPeriod):
     tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(period.start_date, datetime.time.min, tzinfo=tz)
-    end = datetime.datetime.combine(period.end_date, datetime.time.max, tzinfo=tz)
+    start, _ = wallclock.local_day_bounds(period.start_date, tz)
+    _, end = wallclock.local_day_bounds(period.end_date, tz)
     return start - FATIGUE_DAYS, end + FATIGUE_DAYS
 
 

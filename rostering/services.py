@@ -17,7 +17,6 @@ from .generation import (
     missing_occurrences,
     roster_period_generate,
     roster_period_generation_claim,
-    wall_clock,
 )
 from .models import BaseRoster, RosterPeriod
 
@@ -34,7 +33,6 @@ __all__ = [
     "roster_period_generate",
     "roster_period_generation_claim",
     "roster_period_generation_request",
-    "wall_clock",
 ]
 
 

@@ -5,15 +5,11 @@ import zoneinfo
 
 from django.db.models import Q
 
+from clients import wallclock
 from clients.models import Site
 from rostering.models import BaseRoster, RosterPeriod
 from sessions_app.models import Session
 from sessions_app.selectors import session_grid_queryset
-
-
-def live_sessions():
-    """Every session on the live schedule: those of published periods and those made there."""
-    return Session.objects.live()
 
 
 def live_schedule(*, monday: datetime.date, site=None, region=None):
@@ -44,17 +40,13 @@ def week_at_sites(monday: datetime.date, *, site=None, region=None) -> Q:
         zones = sorted(set(sites.values_list("time_zone", flat=True)))
     condition = Q(pk__in=[])
     for name in zones:
-        tz = zoneinfo.ZoneInfo(name)
-        start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
-        end = datetime.datetime.combine(
-            monday + datetime.timedelta(days=7), datetime.time.min, tzinfo=tz
-        )
+        _, start, end = wallclock.week_bounds(monday, zoneinfo.ZoneInfo(name))
         condition |= Q(site__time_zone=name, start__lt=end, end__gt=start)
     return condition
 
 
 def dashboard_stats(*, today: datetime.date) -> dict:
-    week = live_sessions().filter(week_at_sites(week_bounds(today)))
+    week = Session.objects.live().filter(week_at_sites(week_bounds(today)))
     return {
         "base_rosters": BaseRoster.objects.filter(active=True).count(),
         "draft_periods": RosterPeriod.objects.filter(status=RosterPeriod.Status.DRAFT).count(),

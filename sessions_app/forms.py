@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from clients import wallclock
 from clients.formatting import nice_date
 from clients.models import Client, GroupTemplate, Region, Site
 from workforce.models import Asset, Worker
@@ -51,16 +52,20 @@ class LocalDateTimeField(forms.Field):
 
 
 def make_site_aware(naive: datetime.datetime, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
-    """Attach the site's zone; refuse a wall-clock time skipped by a DST change."""
-    aware = naive.replace(tzinfo=tz)
-    round_trip = aware.astimezone(datetime.UTC).astimezone(tz).replace(tzinfo=None)
-    if round_trip != naive:
+    """The instant of a wall-clock time a person typed, at the site (`clients.wallclock`).
+
+    A time skipped by a DST change is refused with a message, not moved; an ambiguous time is
+    its first occurrence.
+    """
+    skipped = wallclock.gap(naive, tz)
+    if skipped is not None:
+        place = tz.key.rsplit("/", 1)[-1].replace("_", " ")
         raise ValidationError(
-            f"{naive:%H:%M} does not exist on {nice_date(naive)} in {tz.key} "
-            "(the clocks go forward).",
+            f"{naive:%H:%M} does not exist in {place} on {nice_date(naive)}: "
+            f"clocks go forward from {skipped.start:%H:%M} to {skipped.end:%H:%M}.",
             code="nonexistent_time",
         )
-    return aware
+    return wallclock.aware(naive, tz)
 
 
 def subject_for(*, site, session_type, clients) -> str:

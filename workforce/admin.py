@@ -1,7 +1,6 @@
 """Admin for workers (qualifications, unavailability) and assets."""
 
 from django.contrib import admin
-from django.db.models import Q
 from django.utils import timezone
 
 from clients.admin import ChangelistPrefetchMixin
@@ -26,11 +25,10 @@ class ActiveTodayFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
-        active = Q(active_from__lte=today) & (Q(active_to__isnull=True) | Q(active_to__gte=today))
         if self.value() == "yes":
-            return queryset.filter(active)
+            return queryset.active_on(today)
         if self.value() == "no":
-            return queryset.exclude(active)
+            return queryset.inactive_on(today)
         return queryset
 
 

@@ -25,6 +25,19 @@ class Qualification(models.Model):
         return self.name
 
 
+class WorkerQuerySet(models.QuerySet):
+    @staticmethod
+    def active_condition(day: datetime.date) -> Q:
+        """Active on `day`: from `active_from` to `active_to` inclusive; no `active_to` is open."""
+        return Q(active_from__lte=day) & (Q(active_to__isnull=True) | Q(active_to__gte=day))
+
+    def active_on(self, day: datetime.date):
+        return self.filter(self.active_condition(day))
+
+    def inactive_on(self, day: datetime.date):
+        return self.exclude(self.active_condition(day))
+
+
 class Worker(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -37,6 +50,8 @@ class Worker(models.Model):
     regions = models.ManyToManyField(Region, related_name="workers")
     active_from = models.DateField()
     active_to = models.DateField(null=True, blank=True)
+
+    objects = WorkerQuerySet.as_manager()
 
     class Meta:
         db_table = "rostering_worker"
@@ -58,6 +73,7 @@ class Worker(models.Model):
             raise ValidationError({"active_to": "Active to must be on or after active from."})
 
     def is_active_on(self, day: datetime.date) -> bool:
+        """`WorkerQuerySet.active_on` for a worker in hand."""
         return self.active_from <= day and (self.active_to is None or day <= self.active_to)
 
 

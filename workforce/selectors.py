@@ -12,9 +12,7 @@ def assets_for_region(*, region_id) -> QuerySet[Asset]:
 
 
 def workers_active_on(*, day: datetime.date, search: str = "", region_id=None) -> QuerySet[Worker]:
-    qs = Worker.objects.filter(
-        Q(active_to__isnull=True) | Q(active_to__gte=day), active_from__lte=day
-    )
+    qs = Worker.objects.active_on(day)
     if region_id:
         qs = qs.filter(regions=region_id)
     for word in search.split():

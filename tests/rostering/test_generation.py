@@ -26,6 +26,7 @@ from tests.factories import (
     BaseRosterFactory,
     ClientFactory,
     ServiceAgreementLineFactory,
+    SessionActivityFactory,
     SiteFactory,
     SupportItemFactory,
     WorkerFactory,
@@ -231,12 +232,13 @@ def test_october_dst_start_sydney(weekly_sydney):
     start, end = local(night)
     assert (start.time(), end.time()) == (datetime.time(22), datetime.time(6))
     assert night.end - night.start == datetime.timedelta(hours=7)
-    # 02:30 does not exist on Sun 4 October: the session starts at 03:00, when clocks jump;
-    # it still ends at its wall-clock 04:30.
+    # 02:30 does not exist on Sun 4 October: RFC 5545 takes the offset before the gap,
+    # 02:30+10:00, which clocks show as 03:30 AEDT; it still ends at its wall-clock 04:30.
     gap = _copy(period, base["sunday_0230"], D(2026, 10, 4))
     start, end = local(gap)
-    assert (start.time(), end.time()) == (datetime.time(3), datetime.time(4, 30))
-    assert gap.start == datetime.datetime(2026, 10, 3, 16, 0, tzinfo=datetime.UTC)
+    assert (start.time(), end.time()) == (datetime.time(3, 30), datetime.time(4, 30))
+    assert gap.start == datetime.datetime(2026, 10, 3, 16, 30, tzinfo=datetime.UTC)
+    assert str(start) == "2026-10-04 03:30:00+11:00"
     # A week later, 02:30 again.
     start, _ = local(_copy(period, base["sunday_0230"], D(2026, 10, 11)))
     assert start.time() == datetime.time(2, 30)
@@ -258,19 +260,48 @@ def test_brisbane_has_no_dst():
             assert s.start.astimezone(BNE).time() == datetime.time(22)
 
 
-@pytest.mark.parametrize(
-    "day, time, expected",
-    [
-        (D(2026, 10, 4), datetime.time(2, 0), "2026-10-04 03:00:00+11:00"),
-        (D(2026, 10, 4), datetime.time(2, 59), "2026-10-04 03:00:00+11:00"),
-        (D(2026, 10, 4), datetime.time(3, 0), "2026-10-04 03:00:00+11:00"),
-        (D(2026, 10, 4), datetime.time(1, 59), "2026-10-04 01:59:00+10:00"),
-        (D(2026, 4, 5), datetime.time(2, 30), "2026-04-05 02:30:00+11:00"),
-        (D(2026, 4, 5), datetime.time(3, 0), "2026-04-05 03:00:00+10:00"),
-    ],
-)
-def test_wall_clock_rules(day, time, expected):
-    assert str(services.wall_clock(day, time, SYD)) == expected
+def test_a_session_starting_in_the_gap_and_ending_after_it_keeps_its_length(syd_site):
+    """02:45–03:15 on Sun 4 Oct: the start resolves to 03:45 AEDT, after the end's 03:15;
+    the copy keeps the pattern's 30 minutes from its start."""
+    roster = BaseRosterFactory(start_date=D(2026, 9, 21), cycle_weeks=1)
+    base = add_pattern_session(
+        roster, site=syd_site, start=datetime.datetime(2026, 9, 27, 2, 45, tzinfo=SYD),
+        hours=0.5, asset=False, activity=False,
+    )
+    SessionActivityFactory(
+        session=base, start=datetime.datetime(2026, 9, 27, 2, 50, tzinfo=SYD),
+        end=datetime.datetime(2026, 9, 27, 3, 10, tzinfo=SYD),
+    )
+    period = services.roster_period_create(base_roster=roster, start_date=D(2026, 9, 28), cycles=1)
+    services.roster_period_generate(period=period)
+    copy = _copy(period, base, D(2026, 10, 4))
+    start, end = local(copy)
+    assert (start.time(), end.time()) == (datetime.time(3, 45), datetime.time(4, 15))
+    # Its activity (02:50–03:10 in the pattern) moves by the same rule: 03:50–04:10.
+    activity = copy.activities.get()
+    assert (activity.start.astimezone(SYD).time(), activity.end.astimezone(SYD).time()) == (
+        datetime.time(3, 50), datetime.time(4, 10)
+    )
+
+
+def test_perth_has_no_dst():
+    perth = zoneinfo.ZoneInfo("Australia/Perth")
+    site = SiteFactory(name="Joondalup Hub", time_zone="Australia/Perth")
+    roster = BaseRosterFactory(start_date=D(2026, 3, 30), cycle_weeks=1)
+    add_pattern_session(  # Sat 22:00 → Sun 06:00 and Sun 02:30, on Sydney's changeover nights
+        roster, site=site, start=datetime.datetime(2026, 4, 4, 22, tzinfo=perth), hours=8
+    )
+    add_pattern_session(
+        roster, site=site, start=datetime.datetime(2026, 4, 5, 2, 30, tzinfo=perth), hours=1
+    )
+    period = services.roster_period_create(base_roster=roster, start_date=D(2026, 9, 28), cycles=2)
+    services.roster_period_generate(period=period)
+    rows = [(s.start.astimezone(perth), s.end - s.start) for s in generated(period)]
+    assert [(start.strftime("%a %H:%M %z"), length.total_seconds() / 3600)
+            for start, length in rows] == [
+        ("Sat 22:00 +0800", 8), ("Sun 02:30 +0800", 1),
+        ("Sat 22:00 +0800", 8), ("Sun 02:30 +0800", 1),
+    ]
 
 
 # -- planned services are re-checked against the agreement active on the date -------------------

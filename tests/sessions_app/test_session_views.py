@@ -181,7 +181,10 @@ def test_a_time_skipped_by_daylight_saving_is_refused(scheduler_client, world):
                      **{"act-TOTAL_FORMS": "0"}, ps=[])
     r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
-    assert "02:30 does not exist on Sun 4 Oct 2026 in Australia/Sydney" in r.content.decode()
+    assert (
+        "02:30 does not exist in Sydney on Sun 4 Oct 2026: clocks go forward from 02:00 to 03:00"
+        in r.content.decode()
+    )
 
 
 def test_a_budget_overrun_is_warned_before_saving(scheduler_client, world):

@@ -302,18 +302,50 @@ class Command(BaseCommand):
 # Hand-written SQL (PostgreSQL): the yardstick, and the clean-up
 # ------------------------------------------------------------------------------------------
 
+def _at_site(local: str) -> str:
+    """SQL: the instant of the wall-clock timestamp `local` at the site (`site.time_zone`), by
+    RFC 5545 §3.3.5 as `clients.wallclock.resolve`. PostgreSQL's `AT TIME ZONE` already gives a
+    time in a DST gap the offset from before the gap, but an ambiguous time its *second*
+    occurrence; read three hours earlier and moved three hours on, it is the first one, when
+    that still reads `local`."""
+    zone = "site.time_zone"
+    plain = f"({local} AT TIME ZONE {zone})"
+    early = f"(({local} - INTERVAL '3 hours') AT TIME ZONE {zone} + INTERVAL '3 hours')"
+    return (
+        f"CASE WHEN ({early} AT TIME ZONE {zone}) = {local} "
+        f"THEN LEAST({early}, {plain}) ELSE {plain} END"
+    )
+
+
+def _shifted(alias: str, start: str, end: str, days: str) -> str:
+    """SQL: LATERAL joins giving `{alias}.s`, `{alias}.e`: the span [start, end) moved `days`
+    days on the site's calendar as `rostering.generation._shift_span` moves it — the same
+    wall-clock times, and its length from the new start when the end no longer follows."""
+    return f"""
+        CROSS JOIN LATERAL (
+            SELECT ({start} AT TIME ZONE site.time_zone) + {days} * INTERVAL '1 day' AS ls,
+                   ({end} AT TIME ZONE site.time_zone) + {days} * INTERVAL '1 day' AS le
+        ) {alias}_wall
+        CROSS JOIN LATERAL (
+            SELECT {_at_site(f"{alias}_wall.ls")} AS s, {_at_site(f"{alias}_wall.le")} AS e
+        ) {alias}_at
+        CROSS JOIN LATERAL (
+            SELECT {alias}_at.s AS s,
+                   CASE WHEN {alias}_at.e > {alias}_at.s THEN {alias}_at.e
+                        ELSE {alias}_at.s + GREATEST({alias}_wall.le - {alias}_wall.ls,
+                                                     {end} - {start}) END AS e
+        ) {alias}"""
+
+
 SQL_COPY = [
-    ((Session._meta.db_table,), """
+    ((Session._meta.db_table,), f"""
         INSERT INTO sessions_app_session (
             base_roster_id, roster_period_id, source_session_id, occurrence_date, work_type,
             billable, session_type_id, start, "end", subject, site_id, region_id,
             group_template_id, ratio, status, comments, employee_message, recurrence,
             created_at, updated_at)
         SELECT NULL, %(period)s, s.id, o.day, s.work_type, s.billable, s.session_type_id,
-               ((s.start AT TIME ZONE site.time_zone) + (o.day - o.base_day) * INTERVAL '1 day')
-                   AT TIME ZONE site.time_zone,
-               ((s."end" AT TIME ZONE site.time_zone) + (o.day - o.base_day) * INTERVAL '1 day')
-                   AT TIME ZONE site.time_zone,
+               t.s, t.e,
                s.subject, s.site_id, s.region_id, s.group_template_id, s.ratio, 'draft',
                s.comments, s.employee_message, '', now(), now()
         FROM sessions_app_session s
@@ -323,6 +355,7 @@ SQL_COPY = [
                    (s.start AT TIME ZONE site.time_zone)::date + %(offset)s + k * %(cycle)s AS day
             FROM generate_series(0, %(cycles)s - 1) AS k
         ) o
+        {_shifted("t", "s.start", 's."end"', "(o.day - o.base_day)")}
         WHERE s.base_roster_id = %(roster)s AND s.status <> 'cancelled'
     """),
     # Session clients and their planned services in one statement: the planned services join
@@ -374,14 +407,10 @@ SQL_COPY = [
         JOIN sessions_app_sessionasset sa ON sa.session_id = g.source_session_id
         WHERE g.roster_period_id = %(period)s
     """),
-    ((SessionActivity._meta.db_table,), """
+    # Activities moved like their session, then kept inside it (none left: not copied).
+    ((SessionActivity._meta.db_table,), f"""
         INSERT INTO sessions_app_sessionactivity (session_id, kind, start, "end", paid)
-        SELECT g.id, act.kind,
-               ((act.start AT TIME ZONE site.time_zone) + d.days * INTERVAL '1 day')
-                   AT TIME ZONE site.time_zone,
-               ((act."end" AT TIME ZONE site.time_zone) + d.days * INTERVAL '1 day')
-                   AT TIME ZONE site.time_zone,
-               act.paid
+        SELECT g.id, act.kind, GREATEST(a.s, g.start), LEAST(a.e, g."end"), act.paid
         FROM sessions_app_session g
         JOIN sessions_app_session b ON b.id = g.source_session_id
         JOIN clients_site site ON site.id = b.site_id
@@ -389,7 +418,8 @@ SQL_COPY = [
             SELECT g.occurrence_date - (b.start AT TIME ZONE site.time_zone)::date AS days
         ) d
         JOIN sessions_app_sessionactivity act ON act.session_id = b.id
-        WHERE g.roster_period_id = %(period)s
+        {_shifted("a", "act.start", 'act."end"', "d.days")}
+        WHERE g.roster_period_id = %(period)s AND GREATEST(a.s, g.start) < LEAST(a.e, g."end")
     """),
     ((Session.service_types.through._meta.db_table,), """
         INSERT INTO sessions_app_session_service_types (session_id, servicetype_id)

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from tests.factories import (
     SessionFactory,
     SessionWorkerFactory,
 )
-from tests.sessions_app.conftest import form_data
+from tests.sessions_app.conftest import form_data, planned
 
 pytestmark = pytest.mark.django_db
 SYD = zoneinfo.ZoneInfo("Australia/Sydney")
@@ -127,7 +128,7 @@ def test_errors_come_back_422_beside_the_field_with_every_value_kept(scheduler_c
 
 
 def test_a_client_of_another_site_posted_directly_is_refused(scheduler_client, world):
-    data = form_data(world, clients=[world["cal"].pk], ps=[])
+    data = form_data(world, clients=[world["cal"].pk])
     r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
     assert "Cal Northern is not associated with Parramatta Day Centre." in r.content.decode()
@@ -135,7 +136,7 @@ def test_a_client_of_another_site_posted_directly_is_refused(scheduler_client, w
 
 
 def test_another_clients_agreement_line_posted_directly_is_refused(scheduler_client, world):
-    data = form_data(world, ps=[f"{world['ada'].pk}:{world['cal_line'].pk}"])
+    data = form_data(world, **planned(world["ada"], (world["cal_line"], "2")))
     r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
     assert "not from that client&#x27;s agreement" in r.content.decode()
@@ -162,9 +163,7 @@ def test_a_group_session_with_two_clients_and_a_service_each(scheduler_client, w
         work_type="group",
         ratio="1:2",
         clients=[world["ada"].pk, world["bea"].pk],
-        ps=[f"{world['ada'].pk}:{world['ada_line'].pk}",
-            f"{world['bea'].pk}:{world['bea_line'].pk}"],
-        **{f"ps_qty_{world['bea'].pk}_{world['bea_line'].pk}": "2"},
+        **planned(world["bea"], (world["bea_line"], "2")),
     )
     r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 302
@@ -178,7 +177,7 @@ def test_a_time_skipped_by_daylight_saving_is_refused(scheduler_client, world):
     roster.start_date = datetime.date(2026, 9, 28)
     roster.save()
     data = form_data(world, start="2026-10-04T02:30", end="2026-10-04T04:00",
-                     **{"act-TOTAL_FORMS": "0"}, ps=[])
+                     **{"act-TOTAL_FORMS": "0"}, **planned(world["ada"]))
     r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
     assert "02:30 does not exist on 04/10/2026 in Australia/Sydney" in r.content.decode()
@@ -220,12 +219,16 @@ def test_conflict_hints_link_the_other_session_and_back_to_back_does_not_clash(
 def test_adding_a_client_from_the_type_ahead_ticks_a_single_agreement_line(
     scheduler_client, world
 ):
-    data = form_data(world, _action=f"add_client:{world['ada'].pk}", clients=[], ps=[])
+    data = form_data(world, _action="refresh", add_client=world["ada"].pk, clients=[],
+                     **planned(world["ada"]))
+    del data[f"ps-{world['ada'].pk}-TOTAL_FORMS"]  # a client just added has no formset yet
     r = scheduler_client.post(new_url(world), data, headers={"HX-Request": "true"})
+    assert r.status_code == 200
     html = r.content.decode()
     assert f'name="clients" value="{world["ada"].pk}"' in html
-    assert f'value="{world["ada"].pk}:{world["ada_line"].pk}"' in html
-    assert "checked" in html.split(f'value="{world["ada"].pk}:{world["ada_line"].pk}"')[1][:120]
+    prefix = f"ps-{world['ada'].pk}-0"
+    assert f'name="{prefix}-line" value="{world["ada_line"].pk}"' in html
+    assert re.search(f'name="{prefix}-plan"[^>]*checked', html)
 
 
 def test_editing_opens_the_saved_values_and_saves_changes(scheduler_client, world):

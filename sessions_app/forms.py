@@ -142,6 +142,13 @@ class NarrowedMultipleChoiceField(forms.ModelMultipleChoiceField):
     misfit = None
 
     def _check_values(self, value):
+        for pk in value:
+            # An id no table can hold is simply not a choice (SQLite cannot even compare it).
+            if parse_id(pk) is None and str(pk).strip().lstrip("-").isdigit():
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice",
+                    params={"value": pk},
+                )
         try:
             return super()._check_values(value)
         except ValidationError as exc:
@@ -195,7 +202,7 @@ class SessionForm(forms.Form):
     workers = NarrowedMultipleChoiceField(
         label="Workers", queryset=Worker.objects.none(), required=False
     )
-    service_types = forms.ModelMultipleChoiceField(
+    service_types = NarrowedMultipleChoiceField(
         label="Service types", queryset=ServiceType.objects.filter(active=True),
         required=False, widget=forms.CheckboxSelectMultiple,
     )

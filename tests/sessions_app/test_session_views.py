@@ -294,3 +294,118 @@ def test_a_worker_from_another_region_is_flagged_not_dropped(scheduler_client, w
     html = r.content.decode()
     assert "Nora North" in html
     assert html.count("Does not usually work in this region.") == 1
+
+
+def _field_block(html, field_id):
+    """The HTML of one field's wrapper, up to the next field."""
+    start = html.index(f'id="{field_id}"')
+    return html[start:html.index('<div class="field', start + 1)]
+
+
+def test_a_billable_error_is_shown_beside_billable(scheduler_client, world):
+    r = scheduler_client.post(new_url(world), form_data(world, billable="maybe"))
+    assert r.status_code == 422
+    assert "Select a valid choice" in _field_block(r.content.decode(), "field-billable")
+
+
+def test_a_service_types_error_is_shown_beside_service_types(scheduler_client, world):
+    r = scheduler_client.post(new_url(world), form_data(world, service_types=["999999"]))
+    assert r.status_code == 422
+    html = r.content.decode()
+    block = html[html.index('id="field-service_types"'):]
+    assert "Select a valid choice. 999999 is not one of the available choices." in block[:2000]
+
+
+def test_too_many_activities_is_shown_in_the_activities_section(scheduler_client, world):
+    data = form_data(world, **{"act-TOTAL_FORMS": "21"})
+    r = scheduler_client.post(new_url(world), data)
+    assert r.status_code == 422
+    html = r.content.decode()
+    section = html[html.index('id="activities"'):]
+    assert "A session has at most 20 activities." in section
+    assert Session.objects.count() == 0
+
+
+def test_adding_and_removing_an_activity_goes_through_the_formset(scheduler_client, world):
+    r = scheduler_client.post(new_url(world), form_data(world, _action="add_activity"))
+    html = r.content.decode()
+    assert 'name="act-TOTAL_FORMS" value="2"' in html
+    assert 'name="act-1-start" value="2026-11-03T10:00"' in html  # the middle of 9–11
+    # Ticking Remove on the first row and refreshing drops it …
+    data = form_data(world, _action="refresh", **{"act-0-DELETE": "on"})
+    html = scheduler_client.post(new_url(world), data).content.decode()
+    assert 'name="act-TOTAL_FORMS" value="0"' in html
+    # … and saving with it ticked saves no activity (no JavaScript needed).
+    r = scheduler_client.post(new_url(world), form_data(world, **{"act-0-DELETE": "on"}))
+    assert r.status_code == 302
+    assert not Session.objects.get().activities.exists()
+
+
+def test_removing_a_client_drops_its_planned_services(scheduler_client, world):
+    data = form_data(world, _action="refresh", remove_client=world["ada"].pk)
+    html = scheduler_client.post(new_url(world), data).content.decode()
+    assert f'name="clients" value="{world["ada"].pk}"' not in html
+    assert f"ps-{world['ada'].pk}-TOTAL_FORMS" not in html
+
+
+def test_a_group_template_fills_members_and_services(scheduler_client, world):
+    from tests.factories import GroupTemplateFactory, GroupTemplateItemFactory
+
+    template = GroupTemplateFactory(site=world["parra"], ratio="1:2")
+    template.members.set([world["ada"], world["bea"]])
+    GroupTemplateItemFactory(template=template, support_item=world["ada_line"].support_item)
+    data = form_data(world, _action="apply_template", work_type="group",
+                     group_template=template.pk)
+    html = scheduler_client.post(new_url(world), data).content.decode()
+    for who in ("ada", "bea"):
+        prefix = f"ps-{world[who].pk}-0"
+        assert re.search(f'name="{prefix}-plan"[^>]*checked', html), who
+        assert f'name="{prefix}-quantity" value="2"' in html  # the session's 2 hours
+    assert 'value="1:2"' in html
+
+
+def test_the_subject_follows_the_clients_until_edited(scheduler_client, world):
+    data = form_data(world, _action="refresh", add_client=world["bea"].pk, work_type="group",
+                     subject="Parramatta Day Centre · Personal Care · Ada Lovelace",
+                     subject_auto="Parramatta Day Centre · Personal Care · Ada Lovelace")
+    html = scheduler_client.post(new_url(world), data).content.decode()
+    assert 'value="Parramatta Day Centre · Personal Care · Ada Lovelace, Bea Arthur"' in html
+    data["subject"] = "My own"
+    html = scheduler_client.post(new_url(world), data).content.decode()
+    assert 'value="My own"' in html
+
+
+def test_the_clients_chooser_lists_the_sites_clients_before_anything_is_typed(
+    scheduler_client, world
+):
+    r = scheduler_client.get(reverse("sessions_app:client_options"),
+                             {"site": world["parra"].pk, "client_q": ""})
+    html = r.content.decode()
+    assert "Ada Lovelace" in html and "Bea Arthur" in html and "Cal Northern" not in html
+    form = scheduler_client.get(new_url(world)).content.decode()
+    assert 'hx-trigger="focus, input changed delay:250ms, search"' in form
+    # Without JavaScript, Find with nothing typed lists them too.
+    html = scheduler_client.post(
+        new_url(world), form_data(world, _action="search", clients=[], client_q="")
+    ).content.decode()
+    assert f'name="add_client" value="{world["bea"].pk}"' in html
+
+
+def test_worker_results_show_leave_and_qualification_hints(scheduler_client, world):
+    from tests.factories import QualificationFactory, WorkerUnavailabilityFactory
+
+    first_aid = QualificationFactory(name="First Aid")
+    world["session_type"].required_qualifications.add(first_aid)
+    WorkerUnavailabilityFactory(
+        worker=world["wendy"], kind="leave", reason="Annual leave",
+        start=datetime.datetime(2026, 11, 3, 0, tzinfo=SYD),
+        end=datetime.datetime(2026, 11, 4, 0, tzinfo=SYD),
+    )
+    r = scheduler_client.get(reverse("sessions_app:worker_options"), {
+        "worker_q": "wendy", "start": "2026-11-03T09:00", "end": "2026-11-03T11:00",
+        "site": world["parra"].pk, "session_type": world["session_type"].pk,
+    })
+    html = r.content.decode()
+    assert "Wendy Worker" in html
+    assert "Leave: Annual leave at this time." in html
+    assert "Missing First Aid, required for Personal Care." in html

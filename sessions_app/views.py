@@ -74,9 +74,12 @@ def _home_url(base_roster, roster_period):
 
 
 def _new_initial(request, base_roster, roster_period):
-    day = sane_date_or_none(request.GET.get("date")) or (
-        (base_roster.start_date if base_roster else None)
-        or (roster_period.start_date if roster_period else timezone.localdate())
+    home = base_roster or roster_period
+    home_start = home.start_date if home else None
+    day = (
+        sane_date_or_none(request.GET.get("date"))
+        or sane_date_or_none(home_start and home_start.isoformat())
+        or timezone.localdate()
     )
     site = (base_roster and base_roster.site) or (roster_period and roster_period.base_roster.site)
     session_type = SessionType.objects.filter(active=True).first()

@@ -303,6 +303,11 @@ class SessionForm(forms.Form):
         return self._pick("session_type", self.fields["session_type"].queryset)
 
     # --- cleaning ------------------------------------------------------------------------
+    def clean_clients(self):
+        """The chosen clients in the order they were chosen (the subject lists them so)."""
+        order = {pk: i for i, pk in enumerate(self.raw_ids("clients"))}
+        return sorted(self.cleaned_data["clients"], key=lambda c: order.get(c.pk, len(order)))
+
     def clean(self):
         data = super().clean()
         site = data.get("site")

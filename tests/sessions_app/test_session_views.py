@@ -409,3 +409,14 @@ def test_worker_results_show_leave_and_qualification_hints(scheduler_client, wor
     assert "Wendy Worker" in html
     assert "Leave: Annual leave at this time." in html
     assert "Missing First Aid, required for Personal Care." in html
+
+
+def test_the_saved_subject_lists_clients_in_the_order_they_were_chosen(scheduler_client, world):
+    data = form_data(world, work_type="group", ratio="1:2",
+                     clients=[world["bea"].pk, world["ada"].pk], **planned(world["bea"]))
+    assert scheduler_client.post(new_url(world), data).status_code == 302
+    assert Session.objects.get().subject.endswith("Bea Arthur, Ada Lovelace")
+    Session.objects.all().delete()
+    data["clients"] = [world["ada"].pk, world["bea"].pk]
+    assert scheduler_client.post(new_url(world), data).status_code == 302
+    assert Session.objects.get().subject.endswith("Ada Lovelace, Bea Arthur")

@@ -493,6 +493,11 @@ class BaseActivityFormSet(forms.BaseFormSet):
         "too_few_forms": "Add at least %(num)d activity.",
     }
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if forms.formsets.DELETION_FIELD_NAME in form.fields:
+            form.fields[forms.formsets.DELETION_FIELD_NAME].label = "Remove"
+
 
 ActivityFormSet = forms.formset_factory(
     ActivityForm, formset=BaseActivityFormSet, extra=0, max_num=20, absolute_max=20,

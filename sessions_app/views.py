@@ -130,7 +130,6 @@ def _render(request, form, formset, ctx, *, session, base_roster, roster_period,
     for name, sections in REFRESH_ON_CHANGE.items():
         form.fields[name].widget.attrs.update(_refresh_attrs(request, sections))
     for af in formset.forms:
-        af.fields["DELETE"].label = "Remove"
         af.fields["DELETE"].widget.attrs.update(_refresh_attrs(request, "#activities"))
     for cc in ctx.clients:
         for pf in cc.formset.forms:
@@ -153,6 +152,7 @@ def _render(request, form, formset, ctx, *, session, base_roster, roster_period,
         "section_errors": section_errors or {},
         "action_errors": action_errors or {},
         "action_url": request.path,
+        "failed": status >= 400,
     }
     template = (
         "sessions_app/_session_form.html" if request.htmx else "sessions_app/session_form.html"

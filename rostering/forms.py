@@ -3,6 +3,7 @@ import datetime
 from django import forms
 
 from clients.models import Site
+from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, validate_sane_date
 
 from .models import BaseRoster
 from .services import aligned, before_roster_message, misaligned_message, next_period_starts
@@ -27,6 +28,11 @@ class BaseRosterForm(forms.ModelForm):
         labels = {"cycle_weeks": "Cycle length (weeks)"}
         help_texts = {"cycle_weeks": "1 to 12 weeks; the pattern repeats after this."}
 
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        validate_sane_date(start)
+        return start
+
 
 def _day(d: datetime.date) -> str:
     return f"{d:%a} {d.day} {d:%b %Y}"
@@ -44,7 +50,9 @@ class RosterPeriodForm(forms.Form):
         label="Base roster",
         empty_label="Choose a base roster",
     )
-    start_date = forms.DateField(label="Start date", widget=forms.Select)
+    start_date = forms.DateField(
+        label="Start date", widget=forms.Select, validators=[validate_sane_date]
+    )
     cycles = forms.IntegerField(
         label="Number of cycles", min_value=1, max_value=52, initial=1,
         widget=forms.NumberInput(attrs={"min": 1, "max": 52}),
@@ -59,6 +67,14 @@ class RosterPeriodForm(forms.Form):
             field.widget.choices = [("", "Choose a base roster first")]
             return
 
+        if not EARLIEST_YEAR <= self.roster.start_date.year <= LATEST_YEAR:
+            # A roster saved before dates were checked: nothing sensible to offer.
+            field.widget.choices = [("", "No start dates: the base roster's start is invalid")]
+            field.help_text = (
+                f"{self.roster} starts on {self.roster.start_date:%d/%m/%Y}; correct its "
+                f"start date (between {EARLIEST_YEAR} and {LATEST_YEAR}) first."
+            )
+            return
         self.starts = next_period_starts(self.roster, today=today)
         choices = [(d.isoformat(), _day(d)) for d in self.starts]
         chosen = self._chosen_start()
@@ -89,10 +105,8 @@ class RosterPeriodForm(forms.Form):
         value = self._raw("base_roster")
         if isinstance(value, BaseRoster):
             return value
-        try:
-            return self.fields["base_roster"].queryset.filter(pk=int(value)).first()
-        except (TypeError, ValueError):
-            return None
+        pk = parse_id(value)
+        return self.fields["base_roster"].queryset.filter(pk=pk).first() if pk else None
 
     def _chosen_start(self):
         value = self._raw("start_date")
@@ -100,7 +114,7 @@ class RosterPeriodForm(forms.Form):
             return value
         try:
             return datetime.date.fromisoformat(value or "")
-        except ValueError:
+        except (TypeError, ValueError):
             return None
 
     def _default_start(self):
@@ -128,6 +142,8 @@ class RosterPeriodForm(forms.Form):
         except (TypeError, ValueError):
             return None
         if self.roster is None or start is None or not 1 <= cycles <= 52:
+            return None
+        if not EARLIEST_YEAR <= start.year <= LATEST_YEAR:
             return None
         return start + datetime.timedelta(days=self.roster.cycle_days * cycles - 1)
 

@@ -54,7 +54,10 @@ class BaseRoster(models.Model):
     @property
     def cycle_end_date(self) -> datetime.date:
         """The last day of the first cycle."""
-        return self.start_date + datetime.timedelta(days=self.cycle_days - 1)
+        try:
+            return self.start_date + datetime.timedelta(days=self.cycle_days - 1)
+        except OverflowError:  # a start saved before dates were checked (year 9999)
+            return datetime.date.max
 
 
 class RosterPeriod(models.Model):

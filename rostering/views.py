@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from clients.formatting import nice_date_range
 from clients.selectors import active_sites, site_by_id
+from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR
 from sessions_app.models import Session
 from sessions_app.selectors import (
     build_week_grid,
@@ -81,9 +82,16 @@ def base_roster_detail(request, pk):
         noun="base roster", base_roster=roster,
     )
     sessions = list(sessions_for_base_roster(base_roster=roster, site=site))
-    weeks = build_week_grid(
-        start_date=roster.start_date, num_days=roster.cycle_days, sessions=sessions
-    )
+    if EARLIEST_YEAR <= roster.start_date.year <= LATEST_YEAR:
+        weeks = build_week_grid(
+            start_date=roster.start_date, num_days=roster.cycle_days, sessions=sessions
+        )
+    else:  # saved before dates were checked: no grid to draw, say why
+        weeks = []
+        scope_note = (
+            f"This base roster starts on {roster.start_date:%d/%m/%Y}, outside "
+            f"{EARLIEST_YEAR}–{LATEST_YEAR}: correct its start date to see its grid."
+        )
     context = {
         "roster": roster,
         "weeks": weeks,

@@ -5,6 +5,7 @@ from django.utils import timezone
 from clients.models import Region
 from clients.selectors import active_sites, site_by_id
 from rostering.selectors import base_roster_list, roster_period_list
+from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, sane_date_or_none
 
 from . import selectors
 
@@ -24,13 +25,18 @@ def dashboard(request):
 
 def live(request):
     """The live schedule: sessions of published periods and those made on it, by week."""
-    try:
-        day = timezone.datetime.fromisoformat(request.GET.get("week", "")).date()
-    except ValueError:
-        day = timezone.localdate()
-    monday = selectors.week_bounds(day)
+    asked = request.GET.get("week", "")
+    day = sane_date_or_none(asked)
+    week_error = ""
+    if asked and day is None:
+        week_error = (
+            f"“{asked[:40]}” is not a week we can show: give a date from "
+            f"{EARLIEST_YEAR} to {LATEST_YEAR} as YYYY-MM-DD. Showing this week."
+        )
+    monday = selectors.week_bounds(day or timezone.localdate())
     site = site_by_id(request.GET.get("site"))
-    region = Region.objects.filter(pk=request.GET.get("region") or None).first()
+    region_id = parse_id(request.GET.get("region"))
+    region = Region.objects.filter(pk=region_id).first() if region_id else None
     sessions = selectors.live_schedule(monday=monday, site=site, region=region)
     page = Paginator(sessions, 50).get_page(request.GET.get("page"))
     context = {
@@ -42,5 +48,6 @@ def live(request):
         "regions": Region.objects.all(),
         "site": site,
         "region": region,
+        "week_error": week_error,
     }
-    return render(request, "scheduling/live.html", context)
+    return render(request, "scheduling/live.html", context, status=400 if week_error else 200)

@@ -1,6 +1,8 @@
-"""What the session form shows while it is being filled in: filtered choices, flags and hints.
+"""What the session form shows while it is being filled in: the planned-service formsets of
+the chosen clients, filtered choices, flags and hints.
 
-Everything here is read-only and runs a fixed number of queries, whatever the data size.
+Reads go through `sessions_app.selectors` (and the clients/workforce selectors); this module
+only puts them together for the template. Everything runs a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -9,88 +11,58 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from clients.models import Client, GroupTemplate, GroupTemplateItem, ServiceAgreementLine, Site
+from clients.selectors import agreement_lines_active_on
+from workforce.models import Asset, Worker
 
-from clients.formatting import nice_date
-from clients.models import Client, GroupTemplate, Site
-from clients.selectors import (
-    agreement_lines_active_on,
-    clients_for_site,
-    group_templates_for_site,
+from .forms import (
+    ActivityFormSet,
+    PlannedServiceFormSet,
+    SessionForm,
+    parse_id,
+    parse_quantity,
 )
-from workforce.models import Asset, Worker, WorkerQualification, WorkerUnavailability
-from workforce.selectors import assets_for_region, workers_active_on
+from .models import Session
+from .selectors import (
+    agreement_line_usage,
+    assets_shown,
+    client_search,
+    clients_by_ids,
+    session_conflicts,
+    session_type_with_requirements,
+    worker_hints,
+    worker_search,
+    workers_by_ids,
+)
 
-from .forms import SessionForm, make_site_aware, parse_quantity
-from .models import Session, SessionType
-from .selectors import agreement_line_usage, session_conflicts
-
-SEARCH_LIMIT = 15
-
-
-def _ids(values) -> list[int]:
-    out = []
-    for v in values:
-        try:
-            out.append(int(v))
-        except (TypeError, ValueError):
-            continue
-    return list(dict.fromkeys(out))
+UNIT_PLURALS = {"each": "items", "day": "days", "week": "weeks", "km": "km"}
 
 
-def _parse_local(value):
-    if not value:
-        return None
-    if isinstance(value, datetime.datetime):
-        return value.replace(tzinfo=None)
-    try:
-        return datetime.datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
+def remaining_label(line, remaining: Decimal) -> str:
+    unit = line.support_item.unit
+    amount = f"{remaining.normalize():f}"
+    if unit == "hour":
+        return f"{amount} hour{'' if remaining == 1 else 's'}"
+    return f"{amount} {UNIT_PLURALS.get(unit, unit) if remaining != 1 else unit}"
 
 
-@dataclass
-class LineChoice:
-    client_id: int
-    line: object
-    checked: bool
-    quantity: str
-    remaining: Decimal
-    over_budget: bool
-    gti: str = ""
-    auto: str = ""
+def session_hours(start, end) -> Decimal | None:
+    if start and end and end > start:
+        return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
+    return None
 
-    @property
-    def remaining_label(self):
-        unit = self.line.support_item.unit
-        amount = f"{self.remaining.normalize():f}"
-        plural = {"each": "items", "day": "days", "week": "weeks", "km": "km"}
-        if unit == "hour":
-            return f"{amount} hour{'' if self.remaining == 1 else 's'}"
-        return f"{amount} {plural.get(unit, unit) if self.remaining != 1 else unit}"
 
-    @property
-    def auto_name(self):
-        return f"ps_auto_{self.client_id}_{self.line.pk}"
-
-    @property
-    def key(self):
-        return f"{self.client_id}:{self.line.pk}"
-
-    @property
-    def qty_name(self):
-        return f"ps_qty_{self.client_id}_{self.line.pk}"
-
-    @property
-    def gti_name(self):
-        return f"ps_gti_{self.client_id}_{self.line.pk}"
+def default_quantity(line, hours) -> str:
+    if line.support_item.unit == "hour" and hours:
+        return str(hours.normalize() if hours == hours.to_integral() else hours)
+    return "1"
 
 
 @dataclass
 class ChosenClient:
     client: Client
     eligible: bool
-    lines: list[LineChoice] = field(default_factory=list)
+    formset: PlannedServiceFormSet
 
 
 @dataclass
@@ -115,157 +87,200 @@ class FormContext:
     group_templates: list[GroupTemplate]
     conflicts: list
     client_results: list[Client]
-    worker_results: list[Worker]
+    worker_results: list[ChosenWorker]
     overruns: list[str]
     hours: Decimal | None
 
 
-def session_hours(start, end) -> Decimal | None:
+# --- planned services: one formset per chosen client -------------------------------------
+# A "row" is what a client's formset said about one agreement line:
+# {"plan": bool, "quantity": str | None, "auto": str | None, "gti": id | None}.
+def posted_planned_rows(data, client_ids) -> tuple[dict, list[str]]:
+    """The planned-service rows posted for these clients, read through their formsets, and
+    the errors of formsets that could not be read. A client without a posted formset (just
+    added) has no rows."""
+    rows: dict[int, dict[int, dict]] = {}
+    errors: list[str] = []
+    for cid in client_ids:
+        prefix = f"ps-{cid}"
+        if f"{prefix}-TOTAL_FORMS" not in data:
+            continue
+        fs = PlannedServiceFormSet(data, prefix=prefix)
+        if not fs.management_form.is_valid():
+            errors.extend(fs.non_form_errors())
+            continue
+        for f in fs.forms:
+            line_id = parse_id(f["line"].value())
+            if line_id:
+                rows.setdefault(cid, {})[line_id] = {
+                    "plan": bool(f["plan"].value()),
+                    "quantity": f["quantity"].value(),
+                    "auto": f["auto"].value(),
+                    "gti": parse_id(f["group_template_item"].value()),
+                }
+    return rows, errors
+
+
+def session_planned_rows(session: Session) -> dict:
+    """A saved session's planned services as rows (their quantities are kept as saved)."""
+    return {
+        sc.client_id: {
+            p.agreement_line_id: {
+                "plan": True, "quantity": str(p.quantity.normalize()), "auto": None,
+                "gti": p.group_template_item_id,
+            }
+            for p in sc.planned_services.all()
+        }
+        for sc in session.session_clients.all()
+    }
+
+
+def template_rows(specs) -> dict:
+    """The planned services a group template fills in (blank quantities follow the
+    session length)."""
+    return {
+        spec.client.pk: {
+            svc.agreement_line.pk: {
+                "plan": True,
+                "quantity": str(svc.quantity) if svc.group_template_item.quantity else None,
+                "auto": None,
+                "gti": svc.group_template_item.pk,
+            }
+            for svc in spec.services
+        }
+        for spec in specs
+    }
+
+
+def _initial_rows(offered, previous: dict, hours, *, tick_single: bool) -> list[dict]:
+    initial = []
+    for line in offered:
+        auto = default_quantity(line, hours)
+        row = previous.get(line.pk)
+        if row is None:
+            plan = tick_single and len(offered) == 1
+            initial.append({"line": line.pk, "plan": plan, "quantity": auto, "auto": auto})
+            continue
+        typed = row.get("quantity")
+        # A quantity the scheduler typed is kept; one that followed the session length
+        # (or was left blank) follows it still.
+        qty = typed if typed not in (None, "") and typed != row.get("auto") else auto
+        initial.append({"line": line.pk, "plan": row["plan"], "quantity": qty, "auto": auto,
+                        "group_template_item": row.get("gti")})
+    return initial
+
+
+def chosen_clients(
+    form: SessionForm, *, data=None, rows=None, added_client_id=None, session_id=None
+) -> tuple[list[ChosenClient], list[str]]:
+    """The chosen clients, each with its planned-service formset, and budget overruns.
+
+    With `data` the formsets are bound to the post (to save it); otherwise they are built
+    from `rows` over the agreement lines active on the session date.
+    """
+    clients = clients_by_ids(client_ids=form.raw_ids("clients"))
+    day = form.day
+    hours = session_hours(form.aware("start"), form.aware("end"))
+    lines = agreement_lines_active_on(clients=clients, day=day) if day and clients else []
+    usage = agreement_line_usage(
+        line_ids=[ln.pk for ln in lines], exclude_session_id=session_id
+    ) if lines else {}
+    items = (
+        GroupTemplateItem.objects.filter(template__site=form.site) if form.site
+        else GroupTemplateItem.objects.none()
+    )
+    overruns: list[str] = []
+    out = []
+    for client in clients:
+        offered = [ln for ln in lines if ln.agreement.client_id == client.pk]
+        kwargs = {
+            "lines": ServiceAgreementLine.objects.filter(pk__in=[ln.pk for ln in offered]),
+            "items": items,
+        }
+        prefix = f"ps-{client.pk}"
+        if data is not None:
+            fs = PlannedServiceFormSet(data, prefix=prefix, form_kwargs=kwargs)
+        else:
+            initial = _initial_rows(
+                offered, (rows or {}).get(client.pk, {}), hours,
+                tick_single=client.pk == added_client_id,
+            )
+            fs = PlannedServiceFormSet(initial=initial, prefix=prefix, form_kwargs=kwargs)
+        by_id = {ln.pk: ln for ln in offered}
+        for f in fs.forms:
+            line = f.line_obj = by_id.get(parse_id(f["line"].value()))
+            f.over_budget = False
+            if line is None:
+                continue
+            remaining = line.budget_quantity - (usage.get(line.pk) or Decimal(0))
+            f.remaining_label = remaining_label(line, remaining)
+            qty = parse_quantity(f["quantity"].value())
+            if f["plan"].value() and qty is not None and qty > remaining:
+                f.over_budget = True
+                overruns.append(
+                    f"{client}: {line.support_item.item_number} needs {qty} but only "
+                    f"{remaining} {line.support_item.get_unit_display().lower()}s remain "
+                    "in the budget."
+                )
+        eligible = form.site is not None and any(s.pk == form.site.pk for s in client.sites.all())
+        out.append(ChosenClient(client, eligible, fs))
+    return out, overruns
+
+
+# --- activities ---------------------------------------------------------------------------
+def posted_activity_rows(data) -> tuple[list[dict], list[str]]:
+    """The posted activity rows that were not removed, and why they could not be read."""
+    fs = ActivityFormSet(data, prefix="act")
+    if not fs.management_form.is_valid():
+        return [], list(fs.non_form_errors())
+    rows = []
+    for f in fs.forms:
+        if f["DELETE"].value():
+            continue
+        rows.append({name: f[name].value() for name in ("kind", "start", "end", "paid")})
+    return rows, []
+
+
+def new_activity_row(form: SessionForm) -> dict:
+    """A 30-minute unpaid break in the middle of the session, to adjust."""
+    row = {"kind": "break", "paid": "false"}
+    start, end = form.naive("start"), form.naive("end")
     if start and end and end > start:
-        return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
-    return None
+        middle = start + (end - start) / 2
+        middle -= datetime.timedelta(minutes=middle.minute % 15, seconds=middle.second,
+                                     microseconds=middle.microsecond)
+        row["start"] = middle
+        row["end"] = min(middle + datetime.timedelta(minutes=30), end)
+    return row
 
 
-def default_quantity(line, hours) -> str:
-    if line.support_item.unit == "hour" and hours:
-        return str(hours.normalize() if hours == hours.to_integral() else hours)
-    return "1"
-
-
+# --- the rest of the form -----------------------------------------------------------------
 def build_form_context(
     form: SessionForm,
     *,
+    clients: list[ChosenClient],
+    overruns: list[str],
     base_roster_id=None,
     roster_period_id=None,
     session_id=None,
     client_q: str = "",
     worker_q: str = "",
+    list_clients: bool = False,
 ) -> FormContext:
-    site_ids = _ids([form.raw("site")])
-    site = None
-    if site_ids:
-        site = Site.objects.select_related("region").filter(pk=site_ids[0]).first()
-    region_ids = _ids([form.raw("region")])
-    region_id = region_ids[0] if region_ids else (site.region_id if site else None)
+    site, day, region_id = form.site, form.day, form.region_id
+    start, end = form.aware("start"), form.aware("end")
+    chosen_asset_ids = set(form.raw_ids("assets"))
+    assets, ineligible = assets_shown(region_id=region_id, chosen_ids=chosen_asset_ids)
+    session_type = session_type_with_requirements(pk=parse_id(form.raw("session_type")))
+    hint_args = dict(day=day, start=start, end=end, session_type=session_type,
+                     region_id=region_id)
 
-    start = end = None
-    naive_start, naive_end = _parse_local(form.raw("start")), _parse_local(form.raw("end"))
-    if site and naive_start:
-        try:
-            start = make_site_aware(naive_start, site.tzinfo)
-        except Exception:  # a DST gap: the form reports it; no hints meanwhile
-            start = None
-    if site and naive_end:
-        try:
-            end = make_site_aware(naive_end, site.tzinfo)
-        except Exception:
-            end = None
-    day = naive_start.date() if naive_start else None
-    hours = session_hours(start, end)
+    worker_ids = form.raw_ids("workers")
+    workers = workers_by_ids(worker_ids=worker_ids)
+    hints = worker_hints(workers=workers, **hint_args)
+    chosen_workers = [ChosenWorker(w, hints[w.pk].hints, hints[w.pk].problems) for w in workers]
 
-    # Assets: those of the region, and any chosen ones that are not (flagged).
-    chosen_asset_ids = set(_ids(form.raw_list("assets")))
-    assets = list(assets_for_region(region_id=region_id)) if region_id else []
-    shown = {a.pk for a in assets}
-    ineligible_assets = list(
-        Asset.objects.filter(pk__in=chosen_asset_ids - shown).order_by("name")
-    ) if chosen_asset_ids - shown else []
-
-    # Clients: chosen ones (flagged when not at the site) with their agreement lines.
-    client_ids = _ids(form.raw_list("clients"))
-    clients_by_id = {
-        c.pk: c for c in Client.objects.filter(pk__in=client_ids).prefetch_related("sites")
-    } if client_ids else {}
-    chosen_clients = [clients_by_id[i] for i in client_ids if i in clients_by_id]
-    lines = []
-    if day and chosen_clients:
-        lines = agreement_lines_active_on(clients=chosen_clients, day=day)
-    usage = agreement_line_usage(
-        line_ids=[ln.pk for ln in lines], exclude_session_id=session_id
-    ) if lines else {}
-    checked = set(form.raw_list("ps")) if form.is_bound else set(form.initial.get("ps", []))
-    initial_qty = form.initial.get("ps_qty", {})
-    overruns = []
-    clients = []
-    for c in chosen_clients:
-        eligible = site is not None and any(s.pk == site.pk for s in c.sites.all())
-        cc = ChosenClient(c, eligible)
-        for ln in (x for x in lines if x.agreement.client_id == c.pk):
-            key = f"{c.pk}:{ln.pk}"
-            qty_name = f"ps_qty_{c.pk}_{ln.pk}"
-            auto = default_quantity(ln, hours)
-            posted = form.data.get(qty_name) if form.is_bound else None
-            if posted and posted != form.data.get(f"ps_auto_{c.pk}_{ln.pk}"):
-                qty = posted  # the scheduler typed it: keep it
-            elif posted is None and key in initial_qty:
-                qty = initial_qty[key]  # a saved session's quantity
-            else:
-                qty = auto  # follows the session length
-            remaining = ln.budget_quantity - (usage.get(ln.pk) or Decimal(0))
-            q = parse_quantity(qty)
-            over = bool(key in checked and q is not None and q > remaining)
-            if over:
-                overruns.append(
-                    f"{c}: {ln.support_item.item_number} needs {q} but only {remaining} "
-                    f"{ln.support_item.get_unit_display().lower()}s remain in the budget."
-                )
-            gti = form.data.get(f"ps_gti_{c.pk}_{ln.pk}", "") if form.is_bound else ""
-            cc.lines.append(
-                LineChoice(c.pk, ln, key in checked, str(qty), remaining, over, gti, auto)
-            )
-        clients.append(cc)
-
-    # Workers: chosen ones with qualification, availability and activity hints.
-    worker_ids = _ids(form.raw_list("workers"))
-    workers = []
-    if worker_ids:
-
-
-        wqs = Worker.objects.filter(pk__in=worker_ids).prefetch_related(
-            Prefetch(
-                "qualifications",
-                queryset=WorkerQualification.objects.select_related("qualification"),
-            ),
-            "regions",
-        )
-        by_id = {w.pk: w for w in wqs}
-        session_type = None
-        st_ids = _ids([form.raw("session_type")])
-        if st_ids:
-
-            session_type = SessionType.objects.filter(pk=st_ids[0]).prefetch_related(
-                "required_qualifications"
-            ).first()
-        required = list(session_type.required_qualifications.all()) if session_type else []
-        away = {}
-        if start and end:
-            for u in WorkerUnavailability.objects.filter(
-                worker_id__in=worker_ids, start__lt=end, end__gt=start
-            ):
-                away.setdefault(u.worker_id, []).append(u)
-        for wid in worker_ids:
-            w = by_id.get(wid)
-            if w is None:
-                continue
-            cw = ChosenWorker(w)
-            if day and not w.is_active_on(day):
-                cw.problems.append(f"Not active on {nice_date(day)}.")
-            if region_id and all(r.pk != region_id for r in w.regions.all()):
-                cw.hints.append("Does not usually work in this region.")
-            held = {q.qualification_id: q for q in w.qualifications.all()}
-            for q in w.qualifications.all():
-                if day and q.expires_on and q.expires_on < day:
-                    cw.hints.append(f"{q.qualification.name} expired {nice_date(q.expires_on)}.")
-                elif day and q.expires_on and q.expires_on <= day + datetime.timedelta(days=30):
-                    cw.hints.append(f"{q.qualification.name} expires {nice_date(q.expires_on)}.")
-            for r in required:
-                if r.pk not in held:
-                    cw.hints.append(f"Missing {r.name}, required for {session_type}.")
-            for u in away.get(wid, []):
-                reason = u.reason or "unavailable"
-                cw.hints.append(f"{u.get_kind_display()}: {reason} at this time.")
-            workers.append(cw)
-
+    client_ids = [cc.client.pk for cc in clients]
     conflicts = []
     if start and end and end > start:
         conflicts = session_conflicts(
@@ -274,19 +289,15 @@ def build_form_context(
             client_ids=client_ids, asset_ids=list(chosen_asset_ids),
             exclude_session_id=session_id,
         )
-
     client_results = []
-    if site and client_q:
-        client_results = list(
-            clients_for_site(site=site, search=client_q).exclude(pk__in=client_ids)[:SEARCH_LIMIT]
-        )
-    worker_results = []
-    if worker_q:
-        worker_results = list(
-            workers_active_on(day=day or datetime.date.today(), search=worker_q)
-            .exclude(pk__in=worker_ids)[:SEARCH_LIMIT]
-        )
-
+    if client_q or list_clients:
+        client_results = client_search(site=site, search=client_q, exclude_ids=client_ids)
+    results = worker_search(day=day or datetime.date.today(), search=worker_q,
+                            exclude_ids=worker_ids)
+    result_hints = worker_hints(workers=results, **hint_args)
+    worker_results = [
+        ChosenWorker(w, result_hints[w.pk].hints, result_hints[w.pk].problems) for w in results
+    ]
     return FormContext(
         site=site,
         region_id=region_id,
@@ -295,27 +306,21 @@ def build_form_context(
         end=end,
         assets=assets,
         chosen_asset_ids=chosen_asset_ids,
-        ineligible_assets=ineligible_assets,
+        ineligible_assets=ineligible,
         clients=clients,
-        workers=workers,
-        group_templates=list(group_templates_for_site(site=site)) if site else [],
+        workers=chosen_workers,
+        group_templates=list(form.fields["group_template"].queryset),
         conflicts=conflicts,
         client_results=client_results,
         worker_results=worker_results,
         overruns=overruns,
-        hours=hours,
+        hours=session_hours(start, end),
     )
 
 
 def session_initial(session: Session) -> dict:
     """The form's initial values for an existing session, in the site's wall-clock time."""
     tz = session.site.tzinfo
-    ps, ps_qty = [], {}
-    for sc in session.session_clients.all():
-        for p in sc.planned_services.all():
-            key = f"{sc.client_id}:{p.agreement_line_id}"
-            ps.append(key)
-            ps_qty[key] = str(p.quantity.normalize())
     return {
         "work_type": session.work_type,
         "billable": "true" if session.billable else "false",
@@ -333,8 +338,6 @@ def session_initial(session: Session) -> dict:
         "service_types": [st.pk for st in session.service_types.all()],
         "comments": session.comments,
         "employee_message": session.employee_message,
-        "ps": ps,
-        "ps_qty": ps_qty,
     }
 
 

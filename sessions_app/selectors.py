@@ -7,9 +7,20 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 
-from clients.models import Site
+from clients.formatting import nice_date
+from clients.models import Client, Site
+from clients.selectors import clients_for_site
+from workforce.models import Asset, Worker, WorkerQualification, WorkerUnavailability
+from workforce.selectors import assets_for_region, workers_active_on
 
-from .models import PlannedService, Session, SessionAsset, SessionClient, SessionWorker
+from .models import (
+    PlannedService,
+    Session,
+    SessionAsset,
+    SessionClient,
+    SessionType,
+    SessionWorker,
+)
 
 
 def session_grid_queryset() -> QuerySet[Session]:
@@ -161,3 +172,104 @@ def agreement_line_usage(*, line_ids, exclude_session_id=None) -> dict:
         qs = qs.exclude(session_client__session_id=exclude_session_id)
     rows = qs.values("agreement_line_id").annotate(used=Sum("quantity"))
     return {r["agreement_line_id"]: r["used"] for r in rows}
+
+
+# --- what the session form shows while it is being filled in ---------------------------
+# Each read below runs a fixed number of queries, whatever the data size.
+SEARCH_LIMIT = 15
+
+
+def clients_by_ids(*, client_ids) -> list[Client]:
+    """Chosen clients in the order they were chosen, with their sites."""
+    by_id = Client.objects.prefetch_related("sites").in_bulk(client_ids) if client_ids else {}
+    return [by_id[i] for i in client_ids if i in by_id]
+
+
+def assets_shown(*, region_id, chosen_ids) -> tuple[list[Asset], list[Asset]]:
+    """The region's assets, and the chosen ones that are not of the region (to flag)."""
+    assets = list(assets_for_region(region_id=region_id)) if region_id else []
+    others = set(chosen_ids) - {a.pk for a in assets}
+    ineligible = list(Asset.objects.filter(pk__in=others).order_by("name")) if others else []
+    return assets, ineligible
+
+
+def workers_by_ids(*, worker_ids) -> list[Worker]:
+    """Chosen workers in the order they were chosen, with what their hints need."""
+    if not worker_ids:
+        return []
+    by_id = Worker.objects.prefetch_related(
+        Prefetch(
+            "qualifications",
+            queryset=WorkerQualification.objects.select_related("qualification"),
+        ),
+        "regions",
+    ).in_bulk(worker_ids)
+    return [by_id[i] for i in worker_ids if i in by_id]
+
+
+@dataclass
+class WorkerHints:
+    problems: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+
+
+def worker_hints(
+    *, workers, day=None, start=None, end=None, session_type=None, region_id=None
+) -> dict[int, WorkerHints]:
+    """Why a worker may not fit the session: not active, another region, qualifications
+    missing or expiring, leave or unavailability at the session's time.
+
+    `workers` need their qualifications (with the qualification) and regions prefetched.
+    """
+    required = list(session_type.required_qualifications.all()) if session_type else []
+    away: dict[int, list] = {}
+    if start and end and workers:
+        for u in WorkerUnavailability.objects.filter(
+            worker__in=[w.pk for w in workers], start__lt=end, end__gt=start
+        ).order_by("start"):
+            away.setdefault(u.worker_id, []).append(u)
+    soon = day + datetime.timedelta(days=30) if day else None
+    out = {}
+    for w in workers:
+        h = out[w.pk] = WorkerHints()
+        if day and not w.is_active_on(day):
+            h.problems.append(f"Not active on {nice_date(day)}.")
+        if region_id and all(r.pk != region_id for r in w.regions.all()):
+            h.hints.append("Does not usually work in this region.")
+        held = set()
+        for q in w.qualifications.all():
+            held.add(q.qualification_id)
+            if day and q.expires_on and q.expires_on < day:
+                h.hints.append(f"{q.qualification.name} expired {nice_date(q.expires_on)}.")
+            elif day and q.expires_on and q.expires_on <= soon:
+                h.hints.append(f"{q.qualification.name} expires {nice_date(q.expires_on)}.")
+        for r in required:
+            if r.pk not in held:
+                h.hints.append(f"Missing {r.name}, required for {session_type}.")
+        for u in away.get(w.pk, []):
+            h.hints.append(f"{u.get_kind_display()}: {u.reason or 'unavailable'} at this time.")
+    return out
+
+
+def session_type_with_requirements(*, pk) -> SessionType | None:
+    if not pk:
+        return None
+    return SessionType.objects.prefetch_related("required_qualifications").filter(pk=pk).first()
+
+
+def client_search(*, site, search="", exclude_ids=(), limit=SEARCH_LIMIT) -> list[Client]:
+    """The site's clients matching the search (the first ones when nothing is typed)."""
+    if site is None:
+        return []
+    return list(clients_for_site(site=site, search=search).exclude(pk__in=exclude_ids)[:limit])
+
+
+def worker_search(*, day, search, exclude_ids=(), limit=SEARCH_LIMIT) -> list[Worker]:
+    """Workers active on the day matching the search, ready for `worker_hints`."""
+    if not search:
+        return []
+    return list(
+        workers_active_on(day=day, search=search)
+        .exclude(pk__in=exclude_ids)
+        .prefetch_related("regions")[:limit]
+    )

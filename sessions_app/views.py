@@ -15,15 +15,38 @@ from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
-from clients.models import Client, GroupTemplate, GroupTemplateItem
-from clients.selectors import agreement_lines_active_on, clients_for_site, site_by_id
-from workforce.selectors import assets_for_region, workers_active_on
+from clients.selectors import site_by_id
+from workforce.selectors import assets_for_region
 
 from . import services
-from .form_context import activity_initial, build_form_context, session_initial
-from .forms import ActivityFormSet, SessionForm, make_site_aware, parse_quantity, subject_for
+from .form_context import (
+    ChosenWorker,
+    activity_initial,
+    build_form_context,
+    chosen_clients,
+    new_activity_row,
+    posted_activity_rows,
+    posted_planned_rows,
+    session_initial,
+    session_planned_rows,
+    template_rows,
+)
+from .forms import (
+    ActivityFormSet,
+    SessionForm,
+    parse_id,
+    parse_ids,
+    sane_date_or_none,
+    subject_for,
+)
 from .models import Session, SessionType
-from .selectors import session_detail
+from .selectors import (
+    client_search,
+    session_detail,
+    session_type_with_requirements,
+    worker_hints,
+    worker_search,
+)
 from .services import ActivitySpec, ClientSpec, PlannedServiceSpec
 
 ERROR_FIELDS_SHOWN_IN_SECTIONS = ("planned_services", "activities", "__all__")
@@ -52,15 +75,16 @@ def _home_url(base_roster, roster_period):
 
 
 def _new_initial(request, base_roster, roster_period):
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("date", ""))
-    except ValueError:
-        day = (base_roster.start_date if base_roster else None) or (
-            roster_period.start_date if roster_period else timezone.localdate()
-        )
+    home = base_roster or roster_period
+    home_start = home.start_date if home else None
+    day = (
+        sane_date_or_none(request.GET.get("date"))
+        or sane_date_or_none(home_start and home_start.isoformat())
+        or timezone.localdate()
+    )
     site = (base_roster and base_roster.site) or (roster_period and roster_period.base_roster.site)
     session_type = SessionType.objects.filter(active=True).first()
-    return {
+    initial = {
         "work_type": Session.WorkType.APPOINTMENT,
         "billable": "true",
         "session_type": session_type.pk if session_type else None,
@@ -68,165 +92,54 @@ def _new_initial(request, base_roster, roster_period):
         "end": datetime.datetime.combine(day, datetime.time(11, 0)),
         "site": site.pk if site else None,
     }
+    if site:
+        initial["subject"] = initial["subject_auto"] = subject_for(
+            site=site, session_type=session_type, clients=[]
+        )
+    return initial
 
 
-# --- applying the in-form actions (add/remove attendees, template, activity rows) --------
-def _apply_action(data, action: str, trigger: str | None):
-    """Change the posted state as the scheduler asked, without saving anything."""
-    verb, _, arg = action.partition(":")
-    if verb in ("add_client", "add_worker"):
-        name = "clients" if verb == "add_client" else "workers"
-        values = data.getlist(name)
-        if arg and arg not in values:
-            values.append(arg)
-        data.setlist(name, values)
-        data[f"{name[:-1]}_q"] = ""
-        if verb == "add_client":
-            _check_single_line(data, arg)
-    elif verb in ("remove_client", "remove_worker"):
-        name = "clients" if verb == "remove_client" else "workers"
-        data.setlist(name, [v for v in data.getlist(name) if v != arg])
-        if verb == "remove_client":
-            data.setlist("ps", [v for v in data.getlist("ps") if not v.startswith(f"{arg}:")])
-    elif verb == "apply_template":
-        _apply_template(data)
-    elif verb == "add_activity":
-        total = int(data.get("act-TOTAL_FORMS") or 0)
-        data["act-TOTAL_FORMS"] = str(total + 1)
-        start, end = _parse_naive(data.get("start")), _parse_naive(data.get("end"))
-        if start and end and end > start:
-            # A 30-minute unpaid break in the middle of the session, to adjust.
-            middle = start + (end - start) / 2
-            middle -= datetime.timedelta(minutes=middle.minute % 15, seconds=middle.second)
-            data[f"act-{total}-start"] = middle.strftime("%Y-%m-%dT%H:%M")
-            data[f"act-{total}-end"] = min(middle + datetime.timedelta(minutes=30), end).strftime(
-                "%Y-%m-%dT%H:%M"
-            )
-        data[f"act-{total}-paid"] = "false"
-        data[f"act-{total}-kind"] = "break"
-    elif verb == "remove_activity":
-        data[f"act-{arg}-kind"] = ""
-    if trigger == "site":
-        # The region follows the site unless the scheduler picked one that still fits.
-        site = site_by_id(data.get("site"))
-        if site and data.get("region") and str(site.region_id) != data.get("region"):
-            data["region"] = ""
-        data["group_template"] = ""
-
-
-def _parse_naive(value):
-    try:
-        return datetime.datetime.fromisoformat(value or "")
-    except ValueError:
-        return None
-
-
-def _check_single_line(data, client_id):
-    """A newly added client whose agreement has one active line gets it ticked."""
-
-    try:
-        day = datetime.datetime.fromisoformat(data.get("start", "")).date()
-    except ValueError:
-        return
-    client = Client.objects.filter(pk=client_id).first()
-    if client is None:
-        return
-    lines = agreement_lines_active_on(clients=[client], day=day)
-    if len(lines) == 1:
-        data.setlist("ps", data.getlist("ps") + [f"{client_id}:{lines[0].pk}"])
-
-
-def _apply_template(data):
-    template = GroupTemplate.objects.filter(pk=data.get("group_template") or None).first()
-    if template is None:
-        return
-    try:
-        day = datetime.datetime.fromisoformat(data.get("start", "")).date()
-    except ValueError:
-        day = timezone.localdate()
-    specs = services.group_template_clients(template, day=day)
-    data["work_type"] = Session.WorkType.GROUP
-    data["ratio"] = template.ratio
-    data.setlist("clients", [str(s.client.pk) for s in specs])
-    ps = []
-    for spec in specs:
-        for svc in spec.services:
-            key = f"{spec.client.pk}:{svc.agreement_line.pk}"
-            ps.append(key)
-            data[f"ps_gti_{spec.client.pk}_{svc.agreement_line.pk}"] = str(
-                svc.group_template_item.pk
-            )
-            if svc.group_template_item.quantity:
-                data[f"ps_qty_{spec.client.pk}_{svc.agreement_line.pk}"] = str(svc.quantity)
-    data.setlist("ps", ps)
-
-
-# --- from a valid form to the service's arguments -----------------------------------------
-def _planned_services(form, data, ctx, errors: list[str]):
-    specs = []
-    for cc in ctx.clients:
-        services_for_client = []
-        for choice in cc.lines:
-            if not choice.checked:
-                continue
-            qty = parse_quantity(choice.quantity)
-            if qty is None:
-                errors.append(
-                    f"{cc.client}: enter a quantity above zero for "
-                    f"{choice.line.support_item.item_number}."
-                )
-                continue
-            gti = None
-            if choice.gti:
-
-                gti = GroupTemplateItem.objects.filter(pk=choice.gti).first()
-            services_for_client.append(PlannedServiceSpec(choice.line, qty, gti))
-        specs.append(ClientSpec(cc.client, services_for_client))
-    # Lines ticked in the post but not offered (another client's, or inactive) are refused.
-    offered = {c.key for cc in ctx.clients for c in cc.lines}
-    for key in data.getlist("ps"):
-        if key not in offered:
-            errors.append(
-                "A planned service was not from that client's agreement active on the "
-                "session date."
-            )
-            break
-    return specs
-
-
-def _activities(formset, tz, errors: list[str]):
-    specs = []
-    for f in formset.forms:
-        cd = f.cleaned_data
-        if not cd.get("kind"):
-            continue
-        try:
-            specs.append(
-                ActivitySpec(
-                    cd["kind"], make_site_aware(cd["start"], tz), make_site_aware(cd["end"], tz),
-                    cd["paid"],
-                )
-            )
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    return specs
+def _parts(request, form, *, session, base_roster, roster_period, data=None, rows=None,
+           activity_rows=(), added_client_id=None, list_clients=False):
+    """The formsets and everything else the template shows, for a bound form (`data`, to
+    save) or a form built from initial values (`rows`, `activity_rows`)."""
+    clients, overruns = chosen_clients(
+        form, data=data, rows=rows, added_client_id=added_client_id,
+        session_id=getattr(session, "pk", None),
+    )
+    tz = form.site.tzinfo if form.site else None
+    if data is not None:
+        activities = ActivityFormSet(data, prefix="act", form_kwargs={"tz": tz})
+    else:
+        activities = ActivityFormSet(initial=list(activity_rows), prefix="act",
+                                     form_kwargs={"tz": tz})
+    source = data if data is not None else {}
+    ctx = build_form_context(
+        form, clients=clients, overruns=overruns,
+        base_roster_id=getattr(base_roster, "pk", None),
+        roster_period_id=getattr(roster_period, "pk", None),
+        session_id=getattr(session, "pk", None),
+        client_q=source.get("client_q", "").strip()[:100],
+        worker_q=source.get("worker_q", "").strip()[:100],
+        list_clients=list_clients,
+    )
+    return activities, ctx
 
 
 def _render(request, form, formset, ctx, *, session, base_roster, roster_period, status=200,
-            section_errors=None, show_errors=True):
+            section_errors=None, show_errors=True, action_errors=None):
     for name, sections in REFRESH_ON_CHANGE.items():
-        form.fields[name].widget.attrs.update(
-            {
-                "hx-post": request.path,
-                "hx-trigger": "change",
-                "hx-vals": '{"_action": "refresh"}',
-                "hx-swap": "none",
-                "hx-select-oob": sections,
-            }
-        )
+        form.fields[name].widget.attrs.update(_refresh_attrs(request, sections))
+    for af in formset.forms:
+        af.fields["DELETE"].widget.attrs.update(_refresh_attrs(request, "#activities"))
+    for cc in ctx.clients:
+        for pf in cc.formset.forms:
+            for name in ("plan", "quantity"):
+                pf.fields[name].widget.attrs.update(_refresh_attrs(request, "#planned-services"))
+    bound = form.is_bound and show_errors
     context = {
-        "show_errors": show_errors and form.is_bound,
-        "hide_errors": not (show_errors and form.is_bound),
+        "show_errors": bound,
+        "hide_errors": not bound,
         "form": form,
         "formset": formset,
         "ctx": ctx,
@@ -235,10 +148,12 @@ def _render(request, form, formset, ctx, *, session, base_roster, roster_period,
         "roster_period": roster_period,
         "place": "base_roster" if base_roster else "roster_period" if roster_period else "live",
         "home_url": _home_url(base_roster, roster_period),
-        "client_q": form.data.get("client_q", "") if form.is_bound else "",
-        "worker_q": form.data.get("worker_q", "") if form.is_bound else "",
+        "client_q": request.POST.get("client_q", "")[:100],
+        "worker_q": request.POST.get("worker_q", "")[:100],
         "section_errors": section_errors or {},
+        "action_errors": action_errors or {},
         "action_url": request.path,
+        "failed": status >= 400,
     }
     template = (
         "sessions_app/_session_form.html" if request.htmx else "sessions_app/session_form.html"
@@ -246,72 +161,73 @@ def _render(request, form, formset, ctx, *, session, base_roster, roster_period,
     return render(request, template, context, status=status)
 
 
+def _refresh_attrs(request, sections):
+    return {
+        "hx-post": request.path,
+        "hx-trigger": "change",
+        "hx-vals": '{"_action": "refresh"}',
+        "hx-swap": "none",
+        "hx-select-oob": sections,
+    }
+
+
 def session_form(request, *, session=None, base_roster=None, roster_period=None):
     """The one session form, for a new session in a home (a base roster, a roster period, or
     neither: the live schedule) or for an existing session. Views of the homes call this."""
     if session is not None:
         base_roster, roster_period = session.base_roster, session.roster_period
+    home = dict(session=session, base_roster=base_roster, roster_period=roster_period)
     if request.method == "GET":
         if session is not None:
-            initial = session_initial(session)
-            acts = activity_initial(session)
+            form = SessionForm(initial=session_initial(session))
+            rows, acts = session_planned_rows(session), activity_initial(session)
         else:
             initial = _new_initial(request, base_roster, roster_period)
             initial["form_token"] = uuid.uuid4()
-            acts = []
-        form = SessionForm(initial=initial)
-        formset = ActivityFormSet(prefix="act", initial=acts)
-        ctx = build_form_context(
-            form, base_roster_id=getattr(base_roster, "pk", None),
-            roster_period_id=getattr(roster_period, "pk", None),
-            session_id=getattr(session, "pk", None),
-        )
-        if not form.initial.get("subject") and ctx.site:
-            session_type = SessionType.objects.filter(pk=initial.get("session_type")).first()
-            auto = subject_for(site=ctx.site, session_type=session_type, clients=[])
-            form.initial["subject"] = form.initial["subject_auto"] = auto
-        return _render(request, form, formset, ctx, session=session,
-                       base_roster=base_roster, roster_period=roster_period)
+            form = SessionForm(initial=initial)
+            rows, acts = {}, []
+        formset, ctx = _parts(request, form, rows=rows, activity_rows=acts, **home)
+        return _render(request, form, formset, ctx, **home)
 
-    data = request.POST.copy()
-    action = data.get("_action", "refresh")
-    saving = action == "save"
-    if not saving:
-        _apply_action(data, action, request.headers.get("HX-Trigger-Name"))
-    form = SessionForm(data)
-    formset = ActivityFormSet(data, prefix="act")
-    ids = dict(
-        base_roster_id=getattr(base_roster, "pk", None),
-        roster_period_id=getattr(roster_period, "pk", None),
-        session_id=getattr(session, "pk", None),
+    posted = SessionForm(request.POST)
+    action = request.POST.get("_action", "refresh")
+    if action == "save":
+        formset, ctx = _parts(request, posted, data=request.POST, **home)
+        return _save(request, posted, formset, ctx, **home)
+
+    # An in-form action: show the next state, built from what was posted (never edited).
+    initial = posted.next_initial(action=action, trigger=request.headers.get("HX-Trigger-Name"))
+    rows, row_errors = posted_planned_rows(request.POST, posted.raw_ids("clients"))
+    if posted.template_specs is not None:
+        rows = template_rows(posted.template_specs)
+    acts, act_errors = posted_activity_rows(request.POST)
+    form = SessionForm(initial=initial)
+    if action == "add_activity" and len(acts) < ActivityFormSet.max_num:
+        acts.append(new_activity_row(form))
+    formset, ctx = _parts(
+        request, form, rows=rows, activity_rows=acts, added_client_id=posted.added_client_id,
+        list_clients=action == "search", **home,
     )
-    ctx = build_form_context(
-        form, client_q=data.get("client_q", "").strip(),
-        worker_q=data.get("worker_q", "").strip(), **ids
-    )
-    # Keep the subject following the naming convention until the scheduler edits it.
-    if ctx.site and data.get("subject", "") in ("", data.get("subject_auto", "")):
-        session_type = SessionType.objects.filter(pk=data.get("session_type") or None).first()
-        auto = subject_for(site=ctx.site, session_type=session_type,
-                           clients=[cc.client for cc in ctx.clients])
-        data["subject"] = data["subject_auto"] = auto
-        form = SessionForm(data)
-    if not saving:
-        # Only the choices changed: show the state, not validation errors, yet.
-        return _render(request, form, formset, ctx, session=session, base_roster=base_roster,
-                       roster_period=roster_period, show_errors=False)
-    return _save(request, form, formset, ctx, data, session=session,
-                 base_roster=base_roster, roster_period=roster_period)
+    action_errors = posted.action_errors()
+    section_errors = {"planned_services": row_errors, "activities": act_errors}
+    unreadable = bool(action_errors or row_errors or act_errors)
+    return _render(request, form, formset, ctx, **home, show_errors=False,
+                   status=422 if unreadable else 200, section_errors=section_errors,
+                   action_errors=action_errors)
 
 
-def _save(request, form, formset, ctx, data, *, session, base_roster, roster_period):
+def _save(request, form, formset, ctx, *, session, base_roster, roster_period):
     section_errors = {"planned_services": [], "activities": [], "general": []}
     form_ok = form.is_valid()
-    formset_ok = formset.is_valid()
-    if form_ok and formset_ok:
+    activities_ok = formset.is_valid()
+    planned_ok = all(cc.formset.is_valid() for cc in ctx.clients)
+    for cc in ctx.clients:
+        section_errors["planned_services"].extend(
+            f"{cc.client}: {e}" for e in cc.formset.non_form_errors()
+        )
+    section_errors["activities"].extend(formset.non_form_errors())
+    if form_ok and activities_ok and planned_ok:
         cd = form.cleaned_data
-        clients = _planned_services(form, data, ctx, section_errors["planned_services"])
-        activities = _activities(formset, cd["site"].tzinfo, section_errors["activities"])
         if ctx.overruns and not cd.get("accept_budget_overrun"):
             section_errors["planned_services"].extend(ctx.overruns)
             section_errors["planned_services"].append(
@@ -326,8 +242,9 @@ def _save(request, form, formset, ctx, data, *, session, base_roster, roster_per
                 comments=cd["comments"], employee_message=cd["employee_message"],
             )
             attendees = dict(
-                clients=clients, workers=list(cd["workers"]), assets=list(cd["assets"]),
-                activities=activities, service_types=list(cd["service_types"]),
+                clients=_client_specs(cd["clients"], ctx), workers=list(cd["workers"]),
+                assets=list(cd["assets"]), activities=_activity_specs(formset),
+                service_types=list(cd["service_types"]),
             )
             try:
                 if session is None:
@@ -348,6 +265,28 @@ def _save(request, form, formset, ctx, data, *, session, base_roster, roster_per
                 return _saved(request, saved, base_roster, roster_period, created=session is None)
     return _render(request, form, formset, ctx, session=session, base_roster=base_roster,
                    roster_period=roster_period, status=422, section_errors=section_errors)
+
+
+def _client_specs(clients, ctx) -> list[ClientSpec]:
+    formsets = {cc.client.pk: cc.formset for cc in ctx.clients}
+    specs = []
+    for client in clients:
+        planned = [
+            PlannedServiceSpec(f.cleaned_data["line"], f.cleaned_data["quantity"],
+                               f.cleaned_data.get("group_template_item"))
+            for f in formsets[client.pk].forms
+            if f.cleaned_data.get("plan")
+        ]
+        specs.append(ClientSpec(client, planned))
+    return specs
+
+
+def _activity_specs(formset) -> list[ActivitySpec]:
+    return [
+        ActivitySpec(cd["kind"], cd["start_aware"], cd["end_aware"], cd["paid"])
+        for cd in (f.cleaned_data for f in formset.forms if f not in formset.deleted_forms)
+        if cd.get("kind")
+    ]
 
 
 def _saved(request, session, base_roster, roster_period, *, created):
@@ -382,40 +321,38 @@ def session_edit(request, pk):
 
 
 def client_options(request):
-    """Type-ahead: clients associated with the chosen site whose name matches."""
+    """Type-ahead: the site's clients whose name matches (the first ones before anything
+    is typed)."""
     site = site_by_id(request.GET.get("site"))
-    q = request.GET.get("client_q", "").strip()
-    chosen = [v for v in request.GET.getlist("clients") if v.isdigit()]
-    results = []
-    if site:
-        qs = clients_for_site(site=site, search=q).exclude(pk__in=chosen)
-        results = list(qs[:15])
+    q = request.GET.get("client_q", "").strip()[:100]
+    results = client_search(site=site, search=q, exclude_ids=parse_ids(
+        request.GET.getlist("clients")))
     return render(request, "sessions_app/_client_results.html",
-                  {"results": results, "site": site, "q": q})
+                  {"results": results, "site": site, "q": q, "listed": True})
 
 
 def worker_options(request):
-    """Type-ahead: workers active on the session date whose name matches."""
-    try:
-        day = datetime.datetime.fromisoformat(request.GET.get("start", "")).date()
-    except ValueError:
-        day = timezone.localdate()
-    q = request.GET.get("worker_q", "").strip()
-    chosen = [v for v in request.GET.getlist("workers") if v.isdigit()]
-    results = []
-    if q:
-        results = list(workers_active_on(day=day, search=q).exclude(pk__in=chosen)[:15])
+    """Type-ahead: workers active on the session date whose name matches, each with its
+    leave and qualification hints for this session."""
+    form = SessionForm(request.GET)
+    day = form.day or timezone.localdate()
+    q = request.GET.get("worker_q", "").strip()[:100]
+    results = worker_search(day=day, search=q, exclude_ids=parse_ids(
+        request.GET.getlist("workers")))
+    hints = worker_hints(
+        workers=results, day=day, start=form.aware("start"), end=form.aware("end"),
+        session_type=session_type_with_requirements(pk=parse_id(form.raw("session_type"))),
+        region_id=form.region_id,
+    )
+    results = [ChosenWorker(w, hints[w.pk].hints, hints[w.pk].problems) for w in results]
     return render(request, "sessions_app/_worker_results.html",
                   {"results": results, "q": q, "day": day})
 
 
 def asset_options(request):
     """The assets of a region (or of the site's region when no region is chosen)."""
-    region_id = request.GET.get("region")
-    if not region_id:
-        site = site_by_id(request.GET.get("site"))
-        region_id = site.region_id if site else None
-    assets = list(assets_for_region(region_id=region_id)) if region_id else []
-    chosen = {int(v) for v in request.GET.getlist("assets") if v.isdigit()}
+    form = SessionForm(request.GET)
+    assets = list(assets_for_region(region_id=form.region_id)) if form.region_id else []
     return render(request, "sessions_app/_asset_choices.html",
-                  {"assets": assets, "chosen": chosen, "ineligible": []})
+                  {"assets": assets, "chosen": set(parse_ids(request.GET.getlist("assets"))),
+                   "ineligible": []})

@@ -78,8 +78,7 @@ def form_data(world, **overrides):
         "clients": [world["ada"].pk],
         "workers": [world["wendy"].pk],
         "assets": [world["chair"].pk],
-        "ps": [f"{world['ada'].pk}:{world['ada_line'].pk}"],
-        f"ps_qty_{world['ada'].pk}_{world['ada_line'].pk}": "2",
+        **planned(world["ada"], (world["ada_line"], "2")),
         "act-TOTAL_FORMS": "1",
         "act-INITIAL_FORMS": "0",
         "act-MIN_NUM_FORMS": "0",
@@ -92,4 +91,16 @@ def form_data(world, **overrides):
         "employee_message": "Ring the bell twice.",
     }
     data.update(overrides)
+    return data
+
+
+def planned(client, *rows, plan=True):
+    """The POST of one client's planned-services formset: rows of (line, quantity)."""
+    prefix = f"ps-{getattr(client, 'pk', client)}"
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": str(len(rows))}
+    for i, (line, qty) in enumerate(rows):
+        data[f"{prefix}-{i}-line"] = getattr(line, "pk", line)
+        data[f"{prefix}-{i}-quantity"] = qty
+        if plan:
+            data[f"{prefix}-{i}-plan"] = "on"
     return data

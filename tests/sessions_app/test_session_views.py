@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from tests.factories import (
     SessionFactory,
     SessionWorkerFactory,
 )
-from tests.sessions_app.conftest import form_data
+from tests.sessions_app.conftest import form_data, planned
 
 pytestmark = pytest.mark.django_db
 SYD = zoneinfo.ZoneInfo("Australia/Sydney")
@@ -127,7 +128,7 @@ def test_errors_come_back_422_beside_the_field_with_every_value_kept(scheduler_c
 
 
 def test_a_client_of_another_site_posted_directly_is_refused(scheduler_client, world):
-    data = form_data(world, clients=[world["cal"].pk], ps=[])
+    data = form_data(world, clients=[world["cal"].pk])
     r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
     assert "Cal Northern is not associated with Parramatta Day Centre." in r.content.decode()
@@ -135,7 +136,7 @@ def test_a_client_of_another_site_posted_directly_is_refused(scheduler_client, w
 
 
 def test_another_clients_agreement_line_posted_directly_is_refused(scheduler_client, world):
-    data = form_data(world, ps=[f"{world['ada'].pk}:{world['cal_line'].pk}"])
+    data = form_data(world, **planned(world["ada"], (world["cal_line"], "2")))
     r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
     assert "not from that client&#x27;s agreement" in r.content.decode()
@@ -162,9 +163,7 @@ def test_a_group_session_with_two_clients_and_a_service_each(scheduler_client, w
         work_type="group",
         ratio="1:2",
         clients=[world["ada"].pk, world["bea"].pk],
-        ps=[f"{world['ada'].pk}:{world['ada_line'].pk}",
-            f"{world['bea'].pk}:{world['bea_line'].pk}"],
-        **{f"ps_qty_{world['bea'].pk}_{world['bea_line'].pk}": "2"},
+        **planned(world["bea"], (world["bea_line"], "2")),
     )
     r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 302
@@ -178,7 +177,7 @@ def test_a_time_skipped_by_daylight_saving_is_refused(scheduler_client, world):
     roster.start_date = datetime.date(2026, 9, 28)
     roster.save()
     data = form_data(world, start="2026-10-04T02:30", end="2026-10-04T04:00",
-                     **{"act-TOTAL_FORMS": "0"}, ps=[])
+                     **{"act-TOTAL_FORMS": "0"}, **planned(world["ada"]))
     r = scheduler_client.post(new_url(world), data)
     assert r.status_code == 422
     assert (
@@ -223,12 +222,16 @@ def test_conflict_hints_link_the_other_session_and_back_to_back_does_not_clash(
 def test_adding_a_client_from_the_type_ahead_ticks_a_single_agreement_line(
     scheduler_client, world
 ):
-    data = form_data(world, _action=f"add_client:{world['ada'].pk}", clients=[], ps=[])
+    data = form_data(world, _action="refresh", add_client=world["ada"].pk, clients=[],
+                     **planned(world["ada"]))
+    del data[f"ps-{world['ada'].pk}-TOTAL_FORMS"]  # a client just added has no formset yet
     r = scheduler_client.post(new_url(world), data, headers={"HX-Request": "true"})
+    assert r.status_code == 200
     html = r.content.decode()
     assert f'name="clients" value="{world["ada"].pk}"' in html
-    assert f'value="{world["ada"].pk}:{world["ada_line"].pk}"' in html
-    assert "checked" in html.split(f'value="{world["ada"].pk}:{world["ada_line"].pk}"')[1][:120]
+    prefix = f"ps-{world['ada'].pk}-0"
+    assert f'name="{prefix}-line" value="{world["ada_line"].pk}"' in html
+    assert re.search(f'name="{prefix}-plan"[^>]*checked', html)
 
 
 def test_editing_opens_the_saved_values_and_saves_changes(scheduler_client, world):
@@ -294,3 +297,129 @@ def test_a_worker_from_another_region_is_flagged_not_dropped(scheduler_client, w
     html = r.content.decode()
     assert "Nora North" in html
     assert html.count("Does not usually work in this region.") == 1
+
+
+def _field_block(html, field_id):
+    """The HTML of one field's wrapper, up to the next field."""
+    start = html.index(f'id="{field_id}"')
+    return html[start:html.index('<div class="field', start + 1)]
+
+
+def test_a_billable_error_is_shown_beside_billable(scheduler_client, world):
+    r = scheduler_client.post(new_url(world), form_data(world, billable="maybe"))
+    assert r.status_code == 422
+    assert "Select a valid choice" in _field_block(r.content.decode(), "field-billable")
+
+
+def test_a_service_types_error_is_shown_beside_service_types(scheduler_client, world):
+    r = scheduler_client.post(new_url(world), form_data(world, service_types=["999999"]))
+    assert r.status_code == 422
+    html = r.content.decode()
+    block = html[html.index('id="field-service_types"'):]
+    assert "Select a valid choice. 999999 is not one of the available choices." in block[:2000]
+
+
+def test_too_many_activities_is_shown_in_the_activities_section(scheduler_client, world):
+    data = form_data(world, **{"act-TOTAL_FORMS": "21"})
+    r = scheduler_client.post(new_url(world), data)
+    assert r.status_code == 422
+    html = r.content.decode()
+    section = html[html.index('id="activities"'):]
+    assert "A session has at most 20 activities." in section
+    assert Session.objects.count() == 0
+
+
+def test_adding_and_removing_an_activity_goes_through_the_formset(scheduler_client, world):
+    r = scheduler_client.post(new_url(world), form_data(world, _action="add_activity"))
+    html = r.content.decode()
+    assert 'name="act-TOTAL_FORMS" value="2"' in html
+    assert 'name="act-1-start" value="2026-11-03T10:00"' in html  # the middle of 9–11
+    # Ticking Remove on the first row and refreshing drops it …
+    data = form_data(world, _action="refresh", **{"act-0-DELETE": "on"})
+    html = scheduler_client.post(new_url(world), data).content.decode()
+    assert 'name="act-TOTAL_FORMS" value="0"' in html
+    # … and saving with it ticked saves no activity (no JavaScript needed).
+    r = scheduler_client.post(new_url(world), form_data(world, **{"act-0-DELETE": "on"}))
+    assert r.status_code == 302
+    assert not Session.objects.get().activities.exists()
+
+
+def test_removing_a_client_drops_its_planned_services(scheduler_client, world):
+    data = form_data(world, _action="refresh", remove_client=world["ada"].pk)
+    html = scheduler_client.post(new_url(world), data).content.decode()
+    assert f'name="clients" value="{world["ada"].pk}"' not in html
+    assert f"ps-{world['ada'].pk}-TOTAL_FORMS" not in html
+
+
+def test_a_group_template_fills_members_and_services(scheduler_client, world):
+    from tests.factories import GroupTemplateFactory, GroupTemplateItemFactory
+
+    template = GroupTemplateFactory(site=world["parra"], ratio="1:2")
+    template.members.set([world["ada"], world["bea"]])
+    GroupTemplateItemFactory(template=template, support_item=world["ada_line"].support_item)
+    data = form_data(world, _action="apply_template", work_type="group",
+                     group_template=template.pk)
+    html = scheduler_client.post(new_url(world), data).content.decode()
+    for who in ("ada", "bea"):
+        prefix = f"ps-{world[who].pk}-0"
+        assert re.search(f'name="{prefix}-plan"[^>]*checked', html), who
+        assert f'name="{prefix}-quantity" value="2"' in html  # the session's 2 hours
+    assert 'value="1:2"' in html
+
+
+def test_the_subject_follows_the_clients_until_edited(scheduler_client, world):
+    data = form_data(world, _action="refresh", add_client=world["bea"].pk, work_type="group",
+                     subject="Parramatta Day Centre · Personal Care · Ada Lovelace",
+                     subject_auto="Parramatta Day Centre · Personal Care · Ada Lovelace")
+    html = scheduler_client.post(new_url(world), data).content.decode()
+    assert 'value="Parramatta Day Centre · Personal Care · Ada Lovelace, Bea Arthur"' in html
+    data["subject"] = "My own"
+    html = scheduler_client.post(new_url(world), data).content.decode()
+    assert 'value="My own"' in html
+
+
+def test_the_clients_chooser_lists_the_sites_clients_before_anything_is_typed(
+    scheduler_client, world
+):
+    r = scheduler_client.get(reverse("sessions_app:client_options"),
+                             {"site": world["parra"].pk, "client_q": ""})
+    html = r.content.decode()
+    assert "Ada Lovelace" in html and "Bea Arthur" in html and "Cal Northern" not in html
+    form = scheduler_client.get(new_url(world)).content.decode()
+    assert 'hx-trigger="focus, input changed delay:250ms, search"' in form
+    # Without JavaScript, Find with nothing typed lists them too.
+    html = scheduler_client.post(
+        new_url(world), form_data(world, _action="search", clients=[], client_q="")
+    ).content.decode()
+    assert f'name="add_client" value="{world["bea"].pk}"' in html
+
+
+def test_worker_results_show_leave_and_qualification_hints(scheduler_client, world):
+    from tests.factories import QualificationFactory, WorkerUnavailabilityFactory
+
+    first_aid = QualificationFactory(name="First Aid")
+    world["session_type"].required_qualifications.add(first_aid)
+    WorkerUnavailabilityFactory(
+        worker=world["wendy"], kind="leave", reason="Annual leave",
+        start=datetime.datetime(2026, 11, 3, 0, tzinfo=SYD),
+        end=datetime.datetime(2026, 11, 4, 0, tzinfo=SYD),
+    )
+    r = scheduler_client.get(reverse("sessions_app:worker_options"), {
+        "worker_q": "wendy", "start": "2026-11-03T09:00", "end": "2026-11-03T11:00",
+        "site": world["parra"].pk, "session_type": world["session_type"].pk,
+    })
+    html = r.content.decode()
+    assert "Wendy Worker" in html
+    assert "Leave: Annual leave at this time." in html
+    assert "Missing First Aid, required for Personal Care." in html
+
+
+def test_the_saved_subject_lists_clients_in_the_order_they_were_chosen(scheduler_client, world):
+    data = form_data(world, work_type="group", ratio="1:2",
+                     clients=[world["bea"].pk, world["ada"].pk], **planned(world["bea"]))
+    assert scheduler_client.post(new_url(world), data).status_code == 302
+    assert Session.objects.get().subject.endswith("Bea Arthur, Ada Lovelace")
+    Session.objects.all().delete()
+    data["clients"] = [world["ada"].pk, world["bea"].pk]
+    assert scheduler_client.post(new_url(world), data).status_code == 302
+    assert Session.objects.get().subject.endswith("Ada Lovelace, Bea Arthur")

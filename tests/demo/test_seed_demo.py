@@ -10,11 +10,13 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from clients.models import Client, GroupTemplate, Region, ServiceAgreement, Site, SupportItem
 from demo import seed as demo
+from demo.seed import rosters
 from rostering.models import BaseRoster
 from sessions_app.forms import subject_for
 from sessions_app.models import (
@@ -390,3 +392,36 @@ def test_bulk_writing_gives_what_the_session_services_give():
     again = demo.build_large(**size, write_in_bulk=False)
     assert again.created["sessions"] == len(in_bulk) >= 150
     assert snapshot() == in_bulk
+
+
+def _second_client(plans):
+    appointment = next(p for p in plans if p.work_type == Session.WorkType.APPOINTMENT)
+    other = next(p for p in plans if p.clients[0][0] != appointment.clients[0][0])
+    appointment.clients.append(other.clients[0])
+    return "An Appointment has exactly one client."
+
+
+def _activity_outside(plans):
+    p = plans[0]
+    p.activities.append((SessionActivity.Kind.BREAK, p.end, p.end + datetime.timedelta(hours=1),
+                         False))
+    return "An activity must lie inside the session's times."
+
+
+@pytest.mark.parametrize("write_in_bulk", [True, False], ids=["bulk", "services"])
+@pytest.mark.parametrize("spoil", [_second_client, _activity_outside])
+def test_both_writers_refuse_what_the_session_rules_refuse(monkeypatch, write_in_bulk, spoil):
+    planned = rosters.Planner.plan
+    messages = []
+
+    def spoiled(self):
+        plans = planned(self)
+        messages.append(spoil(plans))
+        return plans
+
+    monkeypatch.setattr(rosters.Planner, "plan", spoiled)
+    with pytest.raises(ValidationError) as caught:
+        demo.build_large(workers=20, clients=40, sites=3, sessions_per_week=60,
+                         write_in_bulk=write_in_bulk)
+    assert messages[0] in str(caught.value)
+    assert not Session.objects.exists()

@@ -417,3 +417,13 @@ def group_template_clients(template: GroupTemplate, *, day: datetime.date):
                 services.append(PlannedServiceSpec(line, qty, item))
         specs.append(ClientSpec(member, services))
     return specs
+
+
+def session_shape_check(*, session: Session, clients: Sequence) -> None:
+    """session_create's own rules on a session's shape (its work type against its clients,
+    its recurrence), for writers that check unsaved sessions in memory and write them in bulk
+    (the demo's large scale). Raises ValidationError as session_create does."""
+    errors = _Errors()
+    _validate_shape(session, len(clients), errors)
+    _validate_recurrence(session, errors)
+    errors.raise_if_any()

@@ -1,4 +1,4 @@
-"""`manage.py seed_demo` and the builders behind it (demo/seed.py)."""
+"""`manage.py seed_demo` and the builders behind it (the demo.seed package)."""
 
 import datetime
 import io
@@ -10,12 +10,15 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from clients.models import Client, GroupTemplate, Region, ServiceAgreement, Site, SupportItem
 from demo import seed as demo
+from demo.seed import rosters
 from rostering.models import BaseRoster
+from sessions_app.forms import subject_for
 from sessions_app.models import (
     PlannedService,
     Session,
@@ -53,6 +56,13 @@ def seed(**kwargs) -> str:
     out = io.StringIO()
     call_command("seed_demo", stdout=out, **kwargs)
     return out.getvalue()
+
+
+def convention_subject(session: Session, clients) -> str:
+    """The naming convention's subject, with the clients in the order the session form lists
+    them (the Client ordering: last name, first name)."""
+    ordered = sorted(clients, key=lambda c: (c.last_name, c.first_name, c.pk))
+    return subject_for(site=session.site, session_type=session.session_type, clients=ordered)
 
 
 def assert_roster_invariants(roster: BaseRoster):
@@ -128,7 +138,6 @@ def assert_roster_invariants(roster: BaseRoster):
 
     for s in sessions:
         clients, workers = clients_of[s.pk], workers_of[s.pk]
-        names = [str(c) for c in clients]
         assert workers, s
         if s.work_type == Session.WorkType.APPOINTMENT:
             assert len(clients) == 1 and len(workers) == 1, s
@@ -137,8 +146,7 @@ def assert_roster_invariants(roster: BaseRoster):
             assert {c.pk for c in clients} <= members
             w_ratio, c_ratio = (int(x) for x in s.ratio.split(":"))
             assert len(workers) == math.ceil(len(clients) / c_ratio) * w_ratio
-        assert s.subject.startswith(f"{s.site.name} · {s.session_type.name} · ")
-        assert sorted(s.subject.split(" · ", 2)[2].split(", ")) == sorted(names)
+        assert s.subject == convention_subject(s, clients), s
         day = s.local_date
         required = {q.pk for q in s.session_type.required_qualifications.all()}
         for w in workers:
@@ -309,3 +317,111 @@ def test_large_builder_exercised_small():
     again = demo.build_large(workers=50, clients=100, sites=6, sessions_per_week=300)
     assert counts() == before
     assert again.roster_skipped and not sum(again.created.values())
+
+
+def assert_subjects_follow_the_convention(roster: BaseRoster) -> int:
+    """Every session's subject is subject_for(...) of its site, type and clients; returns how
+    many of them name more clients than the pattern shows ("+N more")."""
+    sessions = list(
+        Session.objects.filter(base_roster=roster)
+        .select_related("site", "session_type")
+        .prefetch_related("session_clients__client")
+    )
+    assert sessions
+    more = 0
+    for s in sessions:
+        clients = [sc.client for sc in s.session_clients.all()]
+        assert s.subject == convention_subject(s, clients), s.subject
+        if len(clients) > 3:
+            more += 1
+            assert f", +{len(clients) - 3} more" in s.subject, s.subject
+    return more
+
+
+def test_every_demo_subject_follows_the_naming_convention():
+    seed(no_logins=True)
+    roster = BaseRoster.objects.get(name=demo.NORMAL_ROSTER_NAME)
+    assert assert_subjects_follow_the_convention(roster) >= 1, "a group names '+N more'"
+
+
+def test_large_subjects_follow_a_changed_naming_convention(settings):
+    settings.SESSION_SUBJECT_PATTERN = "{clients} – {session_type} at {site}"
+    demo.build_large(workers=50, clients=100, sites=6, sessions_per_week=300)
+    roster = BaseRoster.objects.get(name=demo.LARGE_ROSTER_NAME)
+    assert assert_subjects_follow_the_convention(roster) >= 1
+    assert Session.objects.filter(subject__contains=" more – Group Program at ").exists()
+
+
+def test_bulk_writing_gives_what_the_session_services_give():
+    """The large scale's bulk writer and session_create write the same rows for one plan."""
+
+    def snapshot():
+        sessions = (
+            Session.objects.filter(base_roster__name=demo.LARGE_ROSTER_NAME)
+            .order_by("start", "subject", "site_id")
+            .prefetch_related(
+                "session_clients__planned_services", "session_workers", "session_assets",
+                "activities", "service_types",
+            )
+        )
+        return [
+            (
+                s.work_type, s.billable, s.session_type_id, s.start, s.end, s.subject,
+                s.site_id, s.region_id, s.group_template_id, s.ratio, s.status,
+                s.employee_message,
+                sorted(
+                    (sc.client_id, sc.status, sorted(
+                        (ps.agreement_line_id, ps.group_template_item_id, ps.support_item_id,
+                         ps.quantity, ps.unit_price)
+                        for ps in sc.planned_services.all()
+                    ))
+                    for sc in s.session_clients.all()
+                ),
+                sorted(sw.worker_id for sw in s.session_workers.all()),
+                sorted(sa.asset_id for sa in s.session_assets.all()),
+                sorted((a.kind, a.start, a.end, a.paid) for a in s.activities.all()),
+                sorted(t.pk for t in s.service_types.all()),
+            )
+            for s in sessions
+        ]
+
+    size = dict(workers=40, clients=80, sites=4, sessions_per_week=200)
+    demo.build_large(**size)
+    in_bulk = snapshot()
+    Session.objects.filter(base_roster__name=demo.LARGE_ROSTER_NAME).delete()
+    again = demo.build_large(**size, write_in_bulk=False)
+    assert again.created["sessions"] == len(in_bulk) >= 150
+    assert snapshot() == in_bulk
+
+
+def _second_client(plans):
+    appointment = next(p for p in plans if p.work_type == Session.WorkType.APPOINTMENT)
+    other = next(p for p in plans if p.clients[0][0] != appointment.clients[0][0])
+    appointment.clients.append(other.clients[0])
+    return "An Appointment has exactly one client."
+
+
+def _activity_outside(plans):
+    p = plans[0]
+    p.activities.append((SessionActivity.Kind.BREAK, p.end, p.end + datetime.timedelta(hours=1),
+                         False))
+    return "An activity must lie inside the session's times."
+
+
+@pytest.mark.parametrize("write_in_bulk", [True, False], ids=["bulk", "services"])
+@pytest.mark.parametrize("spoil", [_second_client, _activity_outside])
+def test_both_writers_refuse_what_the_session_rules_refuse(monkeypatch, write_in_bulk, spoil):
+    planned = rosters.Planner.plan
+    messages = []
+
+    def spoiled(self):
+        plans = planned(self)
+        messages.append(spoil(plans))
+        return plans
+
+    monkeypatch.setattr(rosters.Planner, "plan", spoiled)
+    with pytest.raises(ValidationError) as caught:
+        demo.build_large(workers=20, clients=40, sites=3, sessions_per_week=60,
+                         write_in_bulk=write_in_bulk)
+    assert messages[0] in str(caught.value)
+    assert not Session.objects.exists()

@@ -33,7 +33,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from demo import bench
+from demo import bench, seed
 from rostering import services
 from rostering.models import BaseRoster, RosterPeriod
 from sessions_app.models import (
@@ -45,7 +45,7 @@ from sessions_app.models import (
     SessionWorker,
 )
 
-LARGE_ROSTER = "Large provider pattern"
+LARGE_ROSTER = seed.LARGE_ROSTER_NAME
 TARGET_RATIO = 4.0
 TABLES = [
     Session._meta.db_table,

@@ -121,7 +121,7 @@ class Readiness:
 
 
 def publish_readiness(
-    *, period: RosterPeriod, validation: Job | None = None, fetch=True
+    *, period: RosterPeriod, validation: Job | None = None, fetch=True, generating=None
 ) -> Readiness:
     """What stands between the period and publishing; a fixed number of queries.
 
@@ -134,7 +134,9 @@ def publish_readiness(
     if period.is_published:
         ready.blockers.append("This roster period is already published.")
         return ready
-    if is_generating(period):
+    if generating is None:
+        generating = is_generating(period)
+    if generating:
         ready.blockers.append("Sessions are still being generated from the base roster.")
         return ready
     if validation is None:

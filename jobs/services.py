@@ -1,12 +1,13 @@
-"""Writes to background jobs. Each is one statement (or one savepoint), safe to run at once.
+"""Writes to background jobs. Each is one or two statements, safe to run at the same time.
 
 The life of a job, as the app that owns the work uses it:
 
     job = job_claim(kind=..., target=period, requested_by=user)   # None: one is running
     job_enqueue(job=job, task=my_task)                            # after commit
     # in the task (pk in):
-    job = job_start(job_id=pk, total=n)    # None: finished or replaced meanwhile, do nothing
-    job_progress(job_id=pk, advance=k)     # per batch; also the heartbeat
+    if not job_start(job_id=pk, total=n):   # finished or replaced meanwhile
+        return                              # nothing to do
+    job_progress(job_id=pk, advance=k)      # per batch; also the heartbeat
     job_finish(job_id=pk, message="…", result={...})  or  job_fail(job_id=pk, message="…")
 
 Every write after the claim is conditional on the job still being active, so a job that was
@@ -41,19 +42,19 @@ def job_claim(*, kind: str, target: models.Model, requested_by=None) -> Job | No
     target_type = ContentType.objects.get_for_model(target)
     now = timezone.now()
     user = requested_by if requested_by is not None and requested_by.is_authenticated else None
-    with transaction.atomic():
-        Job.objects.filter(
-            kind=kind, target_type=target_type, target_id=target.pk,
-            status__in=Job.ACTIVE, heartbeat_at__lt=now - STALE_AFTER,
-        ).update(status=Job.Status.FAILED, finished_at=now, message=LOST_MESSAGE)
-        try:
-            with transaction.atomic():
-                return Job.objects.create(
-                    kind=kind, target_type=target_type, target_id=target.pk,
-                    requested_by=user, created_at=now, heartbeat_at=now,
-                )
-        except IntegrityError:
-            return None
+    # Retiring a lost job stands on its own: kept even if the INSERT below loses the race.
+    Job.objects.filter(
+        kind=kind, target_type=target_type, target_id=target.pk,
+        status__in=Job.ACTIVE, heartbeat_at__lt=now - STALE_AFTER,
+    ).update(status=Job.Status.FAILED, finished_at=now, message=LOST_MESSAGE)
+    try:
+        with transaction.atomic():
+            return Job.objects.create(
+                kind=kind, target_type=target_type, target_id=target.pk,
+                requested_by=user, created_at=now, heartbeat_at=now,
+            )
+    except IntegrityError:
+        return None
 
 
 def job_enqueue(*, job: Job, task) -> None:
@@ -78,16 +79,14 @@ def _active(job_id: int):
     return Job.objects.filter(pk=job_id, status__in=Job.ACTIVE)
 
 
-def job_start(*, job_id: int, total: int | None = None) -> Job | None:
-    """Mark the job running (again, after a redelivery) and return it; None if it is no longer
-    active (finished, failed, or lost and replaced), and the task then has nothing to do."""
+def job_start(*, job_id: int, total: int | None = None) -> bool:
+    """Mark the job running (again, after a redelivery). False if it is no longer active
+    (finished, failed, or lost and replaced): the task then has nothing to do."""
     now = timezone.now()
     values = {"status": Job.Status.RUNNING, "started_at": now, "heartbeat_at": now, "done": 0}
     if total is not None:
         values["total"] = total
-    if not _active(job_id).update(**values):
-        return None
-    return Job.objects.get(pk=job_id)
+    return bool(_active(job_id).update(**values))
 
 
 def job_progress(

@@ -390,27 +390,41 @@ def roster_period_generate(
 ) -> GenerationResult | None:
     """Create every missing occurrence of the base roster's active sessions in the period.
 
-    Idempotent and safe to run concurrently. With a `job` (the background run), records
-    progress on it (running, done/total per batch, then done with an outcome message and the
-    counts, or failed) and does nothing (None) when the job is no longer active. Raises
-    `ValidationError` for a published period or an inactive base roster.
+    Idempotent and safe to run concurrently. Records progress on a generation job (running,
+    done/total per batch, then done with an outcome message and the counts, or failed): the
+    claimed `job` of the background task, which does nothing (None) once that job is no longer
+    active; called without one (a script, the benchmark), the run claims a job of its own so
+    the period page shows its outcome, or runs unrecorded while another job is at work.
+    Raises `ValidationError` for a published period or an inactive base roster.
     """
     period_id = period.pk if isinstance(period, RosterPeriod) else period
-    if job is not None and jobs.job_start(job_id=job.pk) is None:
+    if job is not None and not jobs.job_start(job_id=job.pk):
         return None
-    job_id = job.pk if job is not None else None
     try:
         period = RosterPeriod.objects.select_related("base_roster").get(pk=period_id)
         _check_can_generate(period)
-        result = _run(period, chunk_size=chunk_size, job_id=job_id)
+    except Exception as exc:
+        if job is not None:
+            _failed(job.pk, exc)
+        raise
+    if job is None:
+        job = jobs.job_claim(kind=JOB_GENERATE, target=period)
+        if job is not None:
+            jobs.job_start(job_id=job.pk)
+    job_id = job.pk if job is not None else None
+    try:
+        return _run(period, chunk_size=chunk_size, job_id=job_id)
     except Exception as exc:
         if job_id is not None:
-            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else (
-                f"Generation failed: {exc}"
-            )
-            jobs.job_fail(job_id=job_id, message=message)
+            _failed(job_id, exc)
         raise
-    return result
+
+
+def _failed(job_id: int, exc: Exception):
+    message = " ".join(exc.messages) if isinstance(exc, ValidationError) else (
+        f"Generation failed: {exc}"
+    )
+    jobs.job_fail(job_id=job_id, message=message)
 
 
 def _run(period: RosterPeriod, *, chunk_size: int, job_id: int | None) -> GenerationResult:

@@ -68,7 +68,7 @@ def period_validation_run(*, job_id: int) -> Job | None:
     period = RosterPeriod.objects.select_related("base_roster").filter(pk=job.target_id).first()
     if period is None:
         return job
-    if job_start(job_id=job.pk) is None:
+    if not job_start(job_id=job.pk):
         job.refresh_from_db()
         return job
     # Started before the snapshot: any later change makes this run stale.

@@ -157,7 +157,7 @@ def test_a_silent_job_is_stale_and_can_be_claimed_again(target):
     # The lost job's worker, should it wake up, can no longer write anything.
     assert job_progress(job_id=lost.pk, advance=5) is False
     assert job_finish(job_id=lost.pk, message="late") is False
-    assert job_start(job_id=lost.pk) is None
+    assert job_start(job_id=lost.pk) is False
     lost.refresh_from_db()
     assert (lost.status, lost.done, lost.message) == ("failed", 0, LOST_MESSAGE)
 
@@ -188,7 +188,8 @@ def test_a_queued_job_that_never_started_goes_stale_too(target):
 def test_progress_and_heartbeat(target):
     job = job_claim(kind=KIND, target=target)
     assert job.percent == 0
-    started = job_start(job_id=job.pk, total=8)
+    assert job_start(job_id=job.pk, total=8) is True
+    started = Job.objects.get(pk=job.pk)
     assert (started.status, started.done, started.total) == ("running", 0, 8)
     assert started.started_at is not None and started.heartbeat_at >= job.heartbeat_at
     beats = [started.heartbeat_at]
@@ -202,7 +203,8 @@ def test_progress_and_heartbeat(target):
     job.refresh_from_db()
     assert (job.done, job.total, job.percent) == (1, 2, 50)
     # A redelivered task starts the job again from zero.
-    again = job_start(job_id=job.pk)
+    assert job_start(job_id=job.pk)
+    again = Job.objects.get(pk=job.pk)
     assert (again.status, again.done, again.total) == ("running", 0, 2)
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 GENERATE = "rostering.generate"
 VALIDATE = "rostering.validate"
 ACTIVE = ("queued", "running")
+INTERRUPTED = "Interrupted by an upgrade of the application."
 
 
 def _period_type(apps, db):
@@ -43,10 +44,7 @@ def forward(apps, schema_editor):
             kind=GENERATE, target_type=period_type, target_id=p.pk,
             status="failed" if interrupted else p.generation_status,
             done=p.generation_done, total=max(p.generation_total, p.generation_done),
-            message=(
-                "Interrupted by an upgrade of the application; generating again completes the "
-                "rest." if interrupted else p.generation_message
-            ),
+            message=INTERRUPTED if interrupted else p.generation_message,
             created_at=last, heartbeat_at=last,
             finished_at=(p.generated_at or last) if p.generation_status == "done" else last,
         ))
@@ -62,7 +60,7 @@ def forward(apps, schema_editor):
                 f"{_plural(v.error_count, 'error')}, {_plural(v.warning_count, 'warning')}."
             )
         elif interrupted:
-            message = "Interrupted by an upgrade of the application; validate again."
+            message = INTERRUPTED
         else:
             message = v.failure_message
         job = Job.objects.using(db).create(

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_filters",
+    "jobs",
     "clients",
     "workforce",
     "sessions_app",

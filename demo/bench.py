@@ -19,8 +19,9 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
+from jobs.services import job_claim
 from rostering import publishing as period_services
-from rostering.models import PeriodValidation, RosterPeriod
+from rostering.models import JOB_VALIDATE, PeriodValidation, RosterPeriod
 from sessions_app.models import Session
 
 
@@ -38,9 +39,11 @@ def statement_kinds():
 
 
 def _validate(period: RosterPeriod) -> PeriodValidation:
-    # What the background job does (scheduling.tasks.validate_roster_period), run here.
-    validation = PeriodValidation.objects.create(period=period)
-    return period_services.period_validation_run(validation_id=validation.pk)
+    """Claim a validation job and run it here, as the background task does
+    (rostering.tasks.validation_job); its report."""
+    job = job_claim(kind=JOB_VALIDATE, target=period)
+    period_services.period_validation_run(job_id=job.pk)
+    return PeriodValidation.objects.get(job=job)
 
 
 def _summary(validation: PeriodValidation) -> str:
@@ -67,7 +70,7 @@ def phase_publish(period: RosterPeriod, measure) -> list:
     it is validated again, unmeasured. Emails go to the in-memory backend.
     """
     results = []
-    validation = PeriodValidation.objects.filter(period=period, status="done").first()
+    validation = PeriodValidation.objects.filter(period=period).first()
     if validation is None or validation.error_count:
         bad = {
             e["session_id"]

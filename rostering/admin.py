@@ -95,12 +95,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(PeriodValidation)
 class PeriodValidationAdmin(ReadOnlyAdmin):
-    list_display = ["period", "status", "created_at", "finished_at", "error_count", "warning_count"]
-    list_filter = ["status"]
-    list_select_related = ["period__base_roster"]
+    """Validation reports; their runs (status, who, when) are jobs (the Background jobs admin)."""
+
+    list_display = ["period", "finished_at", "session_count", "error_count", "warning_count"]
+    list_select_related = ["period__base_roster", "job"]
     search_fields = ["period__base_roster__name"]
     exclude = ["report"]
-    date_hierarchy = "created_at"
+    date_hierarchy = "job__finished_at"
+
+    @admin.display(description="Finished", ordering="job__finished_at")
+    def finished_at(self, obj):
+        return obj.job.finished_at
 
 
 @admin.register(Notification)

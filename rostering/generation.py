@@ -52,12 +52,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from clients import wallclock
 from clients.models import ServiceAgreementLine
+from jobs import services as jobs
+from jobs.models import Job
 from sessions_app.models import (
     PlannedService,
     Session,
@@ -68,7 +69,7 @@ from sessions_app.models import (
 )
 from workforce.models import Worker
 
-from .models import BaseRoster, RosterPeriod
+from .models import JOB_GENERATE, BaseRoster, RosterPeriod
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +77,6 @@ UTC = datetime.UTC
 DEFAULT_CHUNK_SIZE = 2000  # base-roster sessions per batch
 MAX_BATCH_SESSIONS = 8000  # generated sessions per batch, whatever the number of cycles
 INSERT_BATCH_SIZE = None  # one INSERT per table and batch (as many as the database allows)
-STALE_AFTER = datetime.timedelta(minutes=10)  # a queued/running job silent this long is dead
-
-GS = RosterPeriod.GenerationStatus
 ServiceTypeLink = Session.service_types.through
 
 
@@ -332,7 +330,15 @@ class GenerationResult:
         if self.skipped_activities:
             k = self.skipped_activities
             notes.append(f"{k:,} activit{'ies' if k != 1 else 'y'} skipped: outside the session")
-        return ("; ".join([text, *notes]) + ".")[:255]
+        return "; ".join([text, *notes]) + "."
+
+    def counts(self) -> dict:
+        """The outcome's counts, as a job's result."""
+        return {
+            "created": self.created, "already_present": self.already_present,
+            "skipped_services": self.skipped_services, "skipped_workers": self.skipped_workers,
+            "skipped_activities": self.skipped_activities, "batches": self.batches,
+        }
 
 
 def _check_can_generate(period: RosterPeriod):
@@ -347,66 +353,78 @@ def _check_can_generate(period: RosterPeriod):
         )
 
 
-def _progress(period_id, **values):
-    RosterPeriod.objects.filter(pk=period_id).update(
-        generation_updated_at=timezone.now(), **values
-    )
+def roster_period_generation_claim(*, period: RosterPeriod, user=None) -> Job | None:
+    """Claim the period's generation job, unless one is queued or running already (None).
 
-
-def roster_period_generation_claim(*, period: RosterPeriod) -> bool:
-    """Mark the period's generation as queued, unless a job is queued or running already.
-
-    One conditional UPDATE, so of two schedulers pressing Generate at the same moment only one
-    claims the job; the other gets False and does nothing. A job silent for `STALE_AFTER`
-    (a worker that died) can be claimed again — generating is idempotent.
+    The job's partial unique index (`job_one_active_per_target`) decides, so of two schedulers
+    pressing Generate at the same moment only one claims the job. A job silent for
+    `jobs.models.STALE_AFTER` (a worker that died) can be claimed again: generating is
+    idempotent.
     """
     _check_can_generate(period)
-    now = timezone.now()
-    busy = Q(generation_status__in=[GS.QUEUED, GS.RUNNING]) & Q(
-        generation_updated_at__gt=now - STALE_AFTER
-    )
-    claimed = (
-        RosterPeriod.objects.filter(pk=period.pk, status=RosterPeriod.Status.DRAFT)
-        .exclude(busy)
-        .update(
-            generation_status=GS.QUEUED, generation_done=0, generation_total=0,
-            generation_message="", generation_updated_at=now,
-        )
-    )
-    return bool(claimed)
+    return jobs.job_claim(kind=JOB_GENERATE, target=period, requested_by=user)
+
+
+def roster_period_generation_run(*, job_id: int) -> GenerationResult | None:
+    """What the background job does: generate the period of a claimed job, recording progress
+    and the outcome on the job. None when the job is no longer active (already finished, or
+    lost and replaced): nothing to do. Raises ValidationError (recorded on the job) for a
+    published period or an inactive base roster.
+    """
+    job = Job.objects.filter(pk=job_id, kind=JOB_GENERATE).first()
+    if job is None:
+        return None
+    return roster_period_generate(period=job.target_id, job=job)
 
 
 def roster_period_generate(
-    *, period: RosterPeriod | int, chunk_size: int = DEFAULT_CHUNK_SIZE
-) -> GenerationResult:
+    *, period: RosterPeriod | int, chunk_size: int = DEFAULT_CHUNK_SIZE, job: Job | None = None
+) -> GenerationResult | None:
     """Create every missing occurrence of the base roster's active sessions in the period.
 
-    Idempotent and safe to run concurrently. Records progress on the period (status running,
-    done/total per batch, then done with an outcome message, or failed). Raises
-    `ValidationError` for a published period or an inactive base roster.
+    Idempotent and safe to run concurrently. Records progress on a generation job (running,
+    done/total per batch, then done with an outcome message and the counts, or failed): the
+    claimed `job` of the background task, which does nothing (None) once that job is no longer
+    active; called without one (a script, the benchmark), the run claims a job of its own so
+    the period page shows its outcome, or runs unrecorded while another job is at work.
+    Raises `ValidationError` for a published period or an inactive base roster.
     """
     period_id = period.pk if isinstance(period, RosterPeriod) else period
-    period = RosterPeriod.objects.select_related("base_roster").get(pk=period_id)
+    if job is not None and not jobs.job_start(job_id=job.pk):
+        return None
     try:
+        period = RosterPeriod.objects.select_related("base_roster").get(pk=period_id)
         _check_can_generate(period)
-        result = _run(period, chunk_size=chunk_size)
     except Exception as exc:
-        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else (
-            f"Generation failed: {exc}"
-        )
-        _progress(period_id, generation_status=GS.FAILED, generation_message=message[:255])
+        if job is not None:
+            _failed(job.pk, exc)
         raise
-    return result
+    if job is None:
+        job = jobs.job_claim(kind=JOB_GENERATE, target=period)
+        if job is not None:
+            jobs.job_start(job_id=job.pk)
+    job_id = job.pk if job is not None else None
+    try:
+        return _run(period, chunk_size=chunk_size, job_id=job_id)
+    except Exception as exc:
+        if job_id is not None:
+            _failed(job_id, exc)
+        raise
 
 
-def _run(period: RosterPeriod, *, chunk_size: int) -> GenerationResult:
+def _failed(job_id: int, exc: Exception):
+    message = " ".join(exc.messages) if isinstance(exc, ValidationError) else (
+        f"Generation failed: {exc}"
+    )
+    jobs.job_fail(job_id=job_id, message=message)
+
+
+def _run(period: RosterPeriod, *, chunk_size: int, job_id: int | None) -> GenerationResult:
     roster = period.base_roster
     expected, present = occurrence_counts(period)
     missing = max(0, expected - present)
-    _progress(
-        period.pk, generation_status=GS.RUNNING, generation_done=0,
-        generation_total=missing, generation_message="",
-    )
+    if job_id is not None:
+        jobs.job_progress(job_id=job_id, done=0, total=missing)
     per_base = max(1, len(occurrence_dates(
         roster.start_date, roster=roster, start=period.start_date, end=period.end_date
     )))
@@ -416,20 +434,21 @@ def _run(period: RosterPeriod, *, chunk_size: int) -> GenerationResult:
     if missing:
         for i in range(0, len(ids), size):
             chunk = ids[i : i + size]
-            total.add(_generate_chunk(period.pk, chunk[0], chunk[-1]))
+            total.add(_generate_chunk(period.pk, chunk[0], chunk[-1], job_id=job_id))
     else:
         total.already_present = present
     message = total.message(bring_in=present > 0)
-    _progress(
-        period.pk, generation_status=GS.DONE, generation_done=F("generation_total"),
-        generation_message=message, generated_at=timezone.now(),
-    )
+    if job_id is not None:
+        jobs.job_finish(job_id=job_id, message=message, result=total.counts())
     logger.info("Roster period %s: %s", period.pk, message)
     return total
 
 
-def _generate_chunk(period_id: int, lo: int, hi: int) -> GenerationResult:
-    """One batch: base-roster sessions with lo <= pk <= hi, in one transaction."""
+def _generate_chunk(
+    period_id: int, lo: int, hi: int, *, job_id: int | None = None
+) -> GenerationResult:
+    """One batch: base-roster sessions with lo <= pk <= hi, in one transaction (with the job's
+    progress, so the page never counts sessions that a rollback took back)."""
     result = GenerationResult(batches=1)
     with transaction.atomic():
         period = (
@@ -592,7 +611,8 @@ def _generate_chunk(period_id: int, lo: int, hi: int) -> GenerationResult:
             (ServiceTypeLink, new_types),
         ):
             result.rows[model._meta.db_table] += len(rows)
-        _progress(period_id, generation_done=F("generation_done") + result.created)
+        if job_id is not None:
+            jobs.job_progress(job_id=job_id, advance=result.created)
     return result
 
 

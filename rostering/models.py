@@ -1,9 +1,9 @@
-"""Base rosters and roster periods, and the records of their lifecycle (validation runs, the
+"""Base rosters and roster periods, and the records of their lifecycle (validation reports, the
 notifications a publish sends)."""
 
 import datetime
 
-from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,7 +13,12 @@ from django.utils import timezone
 
 from clients.formatting import nice_date_range
 from clients.models import Site
+from jobs.models import Job
 from sessions_app.models import PERIOD_PUBLISHED
+
+# The kinds of background job (jobs.Job) that act on a roster period.
+JOB_GENERATE = "rostering.generate"  # generate, or bring in, its sessions from the base roster
+JOB_VALIDATE = "rostering.validate"  # run the checks before publishing
 
 
 class BaseRoster(models.Model):
@@ -67,32 +72,14 @@ class RosterPeriod(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = PERIOD_PUBLISHED, "Published"
 
-    class GenerationStatus(models.TextChoices):
-        IDLE = "idle", "Not generated"
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
     base_roster = models.ForeignKey(BaseRoster, on_delete=models.PROTECT, related_name="periods")
     start_date = models.DateField()
     end_date = models.DateField(help_text="The last day of the period.")
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
 
-    # Progress of the background job that generates sessions from the base roster
-    # (rostering.generation); written once per batch, polled by the period page.
-    generation_status = models.CharField(
-        max_length=10, choices=GenerationStatus, default=GenerationStatus.IDLE
-    )
-    generation_done = models.PositiveIntegerField(default=0)
-    generation_total = models.PositiveIntegerField(default=0)
-    generation_message = models.CharField(max_length=255, blank=True)
-    generation_updated_at = models.DateTimeField(
-        null=True, blank=True,
-        help_text="Last progress write; a queued/running job silent for long can be restarted.",
-    )
-    generated_at = models.DateTimeField(null=True, blank=True)
+    # Generating and validating run as background jobs (jobs.Job) targeting the period.
+    jobs = GenericRelation(Job, content_type_field="target_type", object_id_field="target_id")
 
     class Meta:
         ordering = ["-start_date"]
@@ -149,49 +136,22 @@ class RosterPeriod(models.Model):
             return None
         return days // cycle
 
-    @property
-    def generation_in_progress(self) -> bool:
-        return self.generation_status in (
-            self.GenerationStatus.QUEUED, self.GenerationStatus.RUNNING
-        )
-
-    @property
-    def generation_percent(self) -> int:
-        if self.generation_status == self.GenerationStatus.DONE:
-            return 100
-        if not self.generation_total:
-            return 0
-        return min(100, self.generation_done * 100 // self.generation_total)
-
 
 class PeriodValidation(models.Model):
-    """One run of the checks of a roster period (rostering.checks), in the background.
+    """The report of a finished validation job of a roster period (rostering.checks).
 
-    `report` is a list of issues, errors first:
-    ``{"severity", "rule", "message", "session_id", "other_session_id", "start"}``.
-    `sessions_updated_at` and `session_count` record the period's sessions as they were when
-    the run started: a later change makes the run stale, and publishing then needs a new one.
+    The run itself (status, progress, heartbeat, who asked, when, why it failed) is its
+    `jobs.Job` (kind `JOB_VALIDATE`); this row holds what it found. `report` is a list of
+    issues, errors first: ``{"severity", "rule", "message", "session_id", "other_session_id",
+    "start"}``. `sessions_updated_at` and `session_count` record the period's sessions as they
+    were when the run started: a later change makes the report stale, and publishing then
+    needs a new run.
     """
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-
-    ACTIVE = (Status.QUEUED, Status.RUNNING)
-
+    job = models.OneToOneField(Job, on_delete=models.CASCADE, related_name="period_validation")
     period = models.ForeignKey(
         RosterPeriod, on_delete=models.CASCADE, related_name="validations"
     )
-    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     session_count = models.PositiveIntegerField(default=0)
     sessions_updated_at = models.DateTimeField(
         null=True, blank=True,
@@ -201,31 +161,13 @@ class PeriodValidation(models.Model):
     warning_count = models.PositiveIntegerField(default=0)
     rule_counts = models.JSONField(default=dict, blank=True)
     report = models.JSONField(default=list, blank=True)
-    failure_message = models.TextField(blank=True)
 
     class Meta:
         db_table = "scheduling_periodvalidation"
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["period", "-created_at"])]
-        constraints = [
-            # Pressing Validate twice (or two schedulers at once) never starts a second run.
-            models.UniqueConstraint(
-                fields=["period"],
-                condition=Q(status__in=["queued", "running"]),
-                name="period_validation_one_active",
-            )
-        ]
+        ordering = ["-id"]
 
     def __str__(self):
-        return f"Validation of {self.period} ({self.get_status_display()})"
-
-    @property
-    def is_active(self) -> bool:
-        return self.status in self.ACTIVE
-
-    @property
-    def is_done(self) -> bool:
-        return self.status == self.Status.DONE
+        return f"Validation report of {self.period}"
 
 
 class Notification(models.Model):

@@ -1,7 +1,7 @@
 """Writes for validating and publishing a roster period.
 
-* `period_validation_request` queues a validation run (one at a time per period) and enqueues
-  the background job after commit; `period_validation_run` is what the job does.
+* `period_validation_request` claims a validation job (`jobs.Job`, one at a time per period)
+  and enqueues it after commit; `period_validation_run` is what the job does.
 * `roster_period_publish` publishes in one transaction with a fixed number of set-based
   statements, whatever the number of sessions, and records one notification per worker;
   `period_notifications_send` writes and sends them after commit (one email per worker).
@@ -17,26 +17,29 @@ from itertools import groupby
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from clients.formatting import nice_date_range
+from jobs.models import Job
+from jobs.services import job_claim, job_enqueue, job_fail, job_finish, job_progress, job_start
 from sessions_app.models import Session, SessionWorker
 from workforce.models import Worker
 
 from . import selectors, tasks
 from .checks import ERROR, check_period
-from .models import Notification, PeriodValidation, RosterPeriod
+from .models import JOB_VALIDATE, Notification, PeriodValidation, RosterPeriod
 
 logger = logging.getLogger(__name__)
 
 
 # --- validation -----------------------------------------------------------------------------
-def period_validation_request(*, period: RosterPeriod, user=None) -> PeriodValidation:
-    """Queue a validation of the period, or return the one already queued or running.
+def period_validation_request(*, period: RosterPeriod, user=None) -> Job:
+    """Queue a validation job of the period, or return the one already queued or running.
 
-    Safe to call twice at once: a partial unique index allows one active run per period.
+    Safe to call twice at once: the job's partial unique index allows one active validation
+    per period. A job that stopped reporting progress (`jobs.models.STALE_AFTER`) is replaced.
     """
     if period.is_published:
         raise ValidationError(
@@ -48,69 +51,63 @@ def period_validation_request(*, period: RosterPeriod, user=None) -> PeriodValid
             code="generating",
         )
     with transaction.atomic():
-        active = selectors.active_validation(period=period)
-        if active is not None and not selectors.is_lost(active):
-            return active
-        if active is not None:
-            PeriodValidation.objects.filter(pk=active.pk).update(
-                status=PeriodValidation.Status.FAILED,
-                finished_at=timezone.now(),
-                failure_message="The validation job stopped answering; it was started again.",
-            )
-        try:
-            with transaction.atomic():
-                validation = PeriodValidation.objects.create(period=period, requested_by=user)
-        except IntegrityError:
-            # Another scheduler pressed Validate at the same moment: share their run.
-            return selectors.active_validation(period=period)
-        transaction.on_commit(lambda: tasks.validate_roster_period.delay(validation.pk))
-    return validation
+        job = job_claim(kind=JOB_VALIDATE, target=period, requested_by=user)
+        if job is None:
+            # Queued or running already (another scheduler pressed Validate): share that run.
+            return selectors.latest_validation(period=period)
+        job_enqueue(job=job, task=tasks.validation_job)
+    return job
 
 
-def period_validation_run(*, validation_id: int) -> PeriodValidation | None:
-    """Run a queued validation and store its report. Idempotent: a finished run is left alone."""
-    with transaction.atomic():
-        validation = (
-            PeriodValidation.objects.select_for_update()
-            .select_related("period__base_roster")
-            .filter(pk=validation_id)
-            .first()
-        )
-        if validation is None or not validation.is_active:
-            return validation
-        # Started before the snapshot: any later change makes this run stale.
-        validation.started_at = timezone.now()
-        state = selectors.period_sessions_state(period=validation.period)
-        validation.status = PeriodValidation.Status.RUNNING
-        validation.session_count = state.count
-        validation.sessions_updated_at = state.updated_at
-        validation.save(
-            update_fields=["status", "started_at", "session_count", "sessions_updated_at"]
-        )
+def period_validation_run(*, job_id: int) -> Job | None:
+    """What the background job does: run the checks and store the report with the job's
+    outcome. Idempotent: a job no longer active (finished, or lost and replaced) is left alone.
+    """
+    job = Job.objects.filter(pk=job_id, kind=JOB_VALIDATE).first()
+    if job is None:
+        return None
+    period = RosterPeriod.objects.select_related("base_roster").filter(pk=job.target_id).first()
+    if period is None:
+        return job
+    if not job_start(job_id=job.pk):
+        job.refresh_from_db()
+        return job
+    # Started before the snapshot: any later change makes this run stale.
+    state = selectors.period_sessions_state(period=period)
+    job_progress(job_id=job.pk, total=state.count)
     try:
-        issues = check_period(validation.period, analyze=True)
+        issues = check_period(period, analyze=True)
     except Exception as exc:  # noqa: BLE001 - any failure is shown on the period page
-        logger.exception("Validation %s of period %s failed", validation.pk, validation.period_id)
-        validation.status = PeriodValidation.Status.FAILED
-        validation.failure_message = f"{type(exc).__name__}: {exc}"[:1000]
-        validation.finished_at = timezone.now()
-        validation.save(update_fields=["status", "failure_message", "finished_at"])
-        return validation
+        logger.exception("Validation job %s of period %s failed", job.pk, period.pk)
+        job_fail(job_id=job.pk, message=f"{type(exc).__name__}: {exc}"[:1000])
+        job.refresh_from_db()
+        return job
     counts: dict[str, int] = {}
     for issue in issues:
         counts[issue.rule] = counts.get(issue.rule, 0) + 1
-    validation.report = [issue.as_dict() for issue in issues]
-    validation.rule_counts = counts
-    validation.error_count = sum(1 for i in issues if i.severity == ERROR)
-    validation.warning_count = len(issues) - validation.error_count
-    validation.status = PeriodValidation.Status.DONE
-    validation.finished_at = timezone.now()
-    validation.save(
-        update_fields=[
-            "report", "rule_counts", "error_count", "warning_count", "status", "finished_at"
-        ]
+    errors = sum(1 for i in issues if i.severity == ERROR)
+    warnings = len(issues) - errors
+    n = state.count
+    message = (
+        f"Checked {n:,} session{'s' if n != 1 else ''}: "
+        f"{errors:,} error{'s' if errors != 1 else ''}, "
+        f"{warnings:,} warning{'s' if warnings != 1 else ''}."
     )
-    return validation
+    with transaction.atomic():
+        # The outcome and the report together, once: a second run of the same job finds it
+        # finished (the UPDATE waits for this one and then matches nothing).
+        if job_finish(
+            job_id=job.pk, message=message,
+            result={"session_count": n, "error_count": errors, "warning_count": warnings},
+        ):
+            PeriodValidation.objects.create(
+                job=job, period=period, session_count=n,
+                sessions_updated_at=state.updated_at, error_count=errors,
+                warning_count=warnings, rule_counts=counts,
+                report=[issue.as_dict() for issue in issues],
+            )
+    job.refresh_from_db()
+    return job
 
 
 # --- publishing -----------------------------------------------------------------------------

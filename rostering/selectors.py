@@ -12,13 +12,13 @@ from django.db.models import Count, Max, QuerySet
 from django.utils import timezone
 
 from clients import wallclock
+from jobs.models import Job
+from jobs.selectors import is_busy, latest_job
 from sessions_app.models import Session, SessionWorker
 
 from .checks import ERROR, NOT_CANCELLED, RULES, WARNING, Rule, live_sessions
-from .models import BaseRoster, PeriodValidation, RosterPeriod
+from .models import JOB_GENERATE, JOB_VALIDATE, BaseRoster, PeriodValidation, RosterPeriod
 
-# A queued or running validation silent for this long is taken as lost (worker restarted).
-VALIDATION_TIMEOUT = datetime.timedelta(minutes=15)
 REPORT_PAGE_SIZE = 25
 # Issues shown of each rule before "Show all": more of the errors, which block publishing.
 GROUP_PREVIEW = {ERROR: 5, WARNING: 3}
@@ -37,34 +37,38 @@ def roster_period_list() -> QuerySet[RosterPeriod]:
         session_count=Count("sessions")
     ).order_by("-start_date", "base_roster__name")
 
-def latest_validation(*, period: RosterPeriod, with_report=False) -> PeriodValidation | None:
-    qs = PeriodValidation.objects.filter(period=period).order_by("-created_at", "-id")
+# --- the background jobs of a period (jobs.Job) ------------------------------------------------
+def generation_job(*, period: RosterPeriod) -> Job | None:
+    """The period's latest generation job (its progress or outcome), or None: never generated."""
+    return latest_job(kind=JOB_GENERATE, target=period)
+
+
+def is_generating(period: RosterPeriod) -> bool:
+    """Are the period's sessions being generated right now (a generation job alive)?"""
+    return is_busy(kind=JOB_GENERATE, target=period)
+
+
+def latest_validation(*, period: RosterPeriod, with_report=False) -> Job | None:
+    """The period's latest validation job, with its report row when it finished (see
+    `validation_outcome`); the report itself (thousands of issues) only `with_report`."""
+    qs = (
+        Job.objects.for_target(period, JOB_VALIDATE)
+        .select_related("period_validation")
+        .newest_first()
+    )
     if not with_report:
-        qs = qs.defer("report")
+        qs = qs.defer("period_validation__report")
     return qs.first()
 
 
-def active_validation(*, period: RosterPeriod) -> PeriodValidation | None:
-    return (
-        PeriodValidation.objects.filter(period=period, status__in=PeriodValidation.ACTIVE)
-        .defer("report")
-        .first()
-    )
-
-
-def is_lost(validation: PeriodValidation, *, now=None) -> bool:
-    """True for a queued/running run nobody has touched for VALIDATION_TIMEOUT."""
-    now = now or timezone.now()
-    last = validation.started_at or validation.created_at
-    return validation.is_active and now - last > VALIDATION_TIMEOUT
-
-
-def is_generating(period: RosterPeriod, *, now=None) -> bool:
-    """Are the period's sessions being generated right now (rostering.generation's job)?"""
-    if not getattr(period, "generation_in_progress", False):
-        return False
-    last = period.generation_updated_at
-    return last is None or (now or timezone.now()) - last < VALIDATION_TIMEOUT
+def validation_outcome(job: Job | None) -> PeriodValidation | None:
+    """What a finished validation job found (no query after `latest_validation`), or None."""
+    if job is None or not job.is_done:
+        return None
+    try:
+        return job.period_validation
+    except PeriodValidation.DoesNotExist:
+        return None
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def live_changed_since(*, period: RosterPeriod, since: datetime.datetime) -> boo
 class Readiness:
     """Whether the period can be published now, and what the scheduler must acknowledge."""
 
-    validation: PeriodValidation | None
+    validation: Job | None
     blockers: list[str] = field(default_factory=list)
     stale: bool = False
     needs_warning_ack: bool = False
@@ -141,7 +145,7 @@ class Readiness:
 
 
 def publish_readiness(
-    *, period: RosterPeriod, validation: PeriodValidation | None = None, fetch=True
+    *, period: RosterPeriod, validation: Job | None = None, fetch=True, generating=None
 ) -> Readiness:
     """What stands between the period and publishing; a fixed number of queries.
 
@@ -154,25 +158,31 @@ def publish_readiness(
     if period.is_published:
         ready.blockers.append("This roster period is already published.")
         return ready
-    if is_generating(period):
+    if generating is None:
+        generating = is_generating(period)
+    if generating:
         ready.blockers.append("Sessions are still being generated from the base roster.")
         return ready
     if validation is None:
         ready.blockers.append("Validate the period before publishing it.")
         return ready
-    if validation.is_active:
+    if validation.busy:
         ready.blockers.append("Validation is still running.")
         return ready
-    if validation.status == PeriodValidation.Status.FAILED:
+    if validation.is_active:  # lost: its worker stopped
+        ready.blockers.append("The last validation stopped reporting progress; validate again.")
+        return ready
+    found = validation_outcome(validation)
+    if found is None:  # failed, or (from before jobs) finished without a report
         ready.blockers.append("The last validation did not finish; validate again.")
         return ready
     # Only once there is something to publish: the page without a validation stays light.
     ready.earlier_unpublished = list(earlier_unpublished_periods(period=period))
     state = period_sessions_state(period=period)
-    if state.count != validation.session_count or (
+    if state.count != found.session_count or (
         state.updated_at
-        and validation.sessions_updated_at
-        and state.updated_at > validation.sessions_updated_at
+        and found.sessions_updated_at
+        and state.updated_at > found.sessions_updated_at
     ):
         ready.stale = True
         ready.blockers.append(
@@ -184,12 +194,12 @@ def publish_readiness(
             "The live schedule around these dates changed after the last validation; "
             "validate again."
         )
-    if validation.error_count:
-        n = validation.error_count
+    if found.error_count:
+        n = found.error_count
         ready.blockers.append(
             f"Fix the {n} error{'s' if n != 1 else ''} and validate again to publish."
         )
-    ready.needs_warning_ack = validation.warning_count > 0
+    ready.needs_warning_ack = found.warning_count > 0
     return ready
 
 

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.formatting import nice_date
+from jobs.services import job_enqueue
 
 from . import tasks
 from .generation import (
@@ -159,15 +160,15 @@ def roster_period_create(
     return period
 
 
-def roster_period_generation_request(*, period: RosterPeriod) -> bool:
+def roster_period_generation_request(*, period: RosterPeriod, user=None) -> bool:
     """Start generating (or bringing in) the period's sessions as a background job.
 
-    Claims the job atomically (a second press while it is queued or running does nothing and
-    returns False) and enqueues the Celery task once the claim is committed. Without a broker
-    the task runs in-process at commit. Raises ValidationError for a published period.
+    Claims the job (a second press while one is queued or running does nothing and returns
+    False) and enqueues the Celery task once the claim is committed. Without a broker the task
+    runs in-process at commit. Raises ValidationError for a published period.
     """
     with transaction.atomic():
-        claimed = roster_period_generation_claim(period=period)
-        if claimed:
-            transaction.on_commit(lambda: tasks.enqueue_generation(period.pk))
-    return claimed
+        job = roster_period_generation_claim(period=period, user=user)
+        if job is not None:
+            job_enqueue(job=job, task=tasks.generation_job)
+    return job is not None

@@ -6,7 +6,6 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -25,7 +24,7 @@ from sessions_app.views import session_form
 from . import selectors, services
 from .filters import BaseRosterFilter, RosterPeriodFilter
 from .forms import BaseRosterForm, RosterPeriodForm
-from .generation import STALE_AFTER, with_occurrence_counts
+from .generation import with_occurrence_counts
 from .models import BaseRoster, RosterPeriod
 
 # A period with more sessions than this shows one site at a time (a 4-week period of a large
@@ -198,15 +197,12 @@ def roster_period_detail(request, pk):
 
 
 def _generation_context(request, period, *, missing=True):
-    stale = period.generation_in_progress and (
-        period.generation_updated_at is None
-        or period.generation_updated_at < timezone.now() - STALE_AFTER
-    )
-    polling = period.generation_in_progress and not stale
+    job = selectors.generation_job(period=period)
+    polling = job is not None and job.busy
     context = {
         "period": period,
+        "job": job,
         "generation_polling": polling,
-        "generation_stale": stale,
         "can_generate": request.user.has_perm("rostering.change_rosterperiod")
         and not period.is_published
         and period.base_roster.active,
@@ -235,12 +231,11 @@ def roster_period_generate(request, pk):
     """Generate (or bring in) the period's missing sessions as a background job."""
     period = get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
     try:
-        started = services.roster_period_generation_request(period=period)
+        started = services.roster_period_generation_request(period=period, user=request.user)
     except ValidationError as exc:
         started, error = False, " ".join(exc.messages)
     else:
         error = ""
-    period.refresh_from_db()
     if request.htmx:
         response = _generation_panel(request, period, was_polling=True, error=error)
         response["HX-Trigger"] = "closeModal"

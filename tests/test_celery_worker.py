@@ -1,18 +1,26 @@
 """Celery: a real worker through Redis when a broker is configured, eager in-process otherwise."""
 
+import datetime
 import os
 import subprocess
 import sys
 import time
 import uuid
+import zoneinfo
 from pathlib import Path
 
 import pytest
 from celery.result import EagerResult
 from django.conf import settings
+from django.db import connection
 from django.test import override_settings
 
+from jobs.models import Job
+from rostering import services, tasks
 from scheduling.tasks import ping
+from sessions_app.models import Session
+from tests.factories import BaseRosterFactory, SiteFactory
+from tests.rostering.conftest import add_pattern_session
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = Path(sys.executable).with_name("celery")
@@ -48,12 +56,27 @@ def broker_url() -> str:
     return url
 
 
+def _database_url() -> str | None:
+    """The URL of the database the tests use (the test database), for the worker; None when
+    the worker cannot share it (SQLite's test database lives in this process's memory)."""
+    s = connection.settings_dict
+    if connection.vendor != "postgresql":
+        return None
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
 @pytest.fixture
 def celery_worker_queue(broker_url, tmp_path):
-    """Start a real ``celery worker`` subprocess on a queue of its own; stop it afterwards."""
+    """Start a real ``celery worker`` subprocess on a queue of its own; stop it afterwards.
+
+    On PostgreSQL the worker uses the tests' database, so it can run jobs the test claimed.
+    """
     queue = f"test-{uuid.uuid4().hex}"
     log = tmp_path / "worker.log"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    if _database_url():
+        env["DATABASE_URL"] = _database_url()
     cmd = [
         str(CELERY), "-A", "config", "worker",
         "-P", "solo", "-c", "1",
@@ -101,6 +124,42 @@ def test_ping_round_trips_through_a_real_worker(celery_worker_queue):
         assert time.monotonic() < deadline, log.read_text(errors="replace")
         time.sleep(0.1)
     assert proc.poll() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_generation_job_runs_on_a_real_worker(celery_worker_queue):
+    """Claim a job here, run it on the worker: the worker records progress and the outcome on
+    the job, and the sessions are in the period."""
+    if _database_url() is None:
+        if in_ci():
+            pytest.fail("CI=true but the tests do not run on PostgreSQL")
+        pytest.skip("the worker cannot share an SQLite test database")
+    queue, proc, log = celery_worker_queue
+    syd = zoneinfo.ZoneInfo("Australia/Sydney")
+    site = SiteFactory(time_zone="Australia/Sydney")
+    roster = BaseRosterFactory(start_date=datetime.date(2026, 11, 2), cycle_weeks=1)
+    for day in (3, 5):
+        add_pattern_session(
+            roster, site=site, start=datetime.datetime(2026, 11, day, 9, tzinfo=syd)
+        )
+    period = services.roster_period_create(
+        base_roster=roster, start_date=datetime.date(2026, 11, 16), cycles=2
+    )
+    job = services.roster_period_generation_claim(period=period)
+
+    result = tasks.generation_job.apply_async(args=(job.pk,), queue=queue)
+    try:
+        assert result.get(timeout=60) == "created 4"
+    except Exception:
+        pytest.fail(f"no result from the worker:\n{log.read_text(errors='replace')}")
+    job.refresh_from_db()
+    assert (job.status, job.done, job.total) == (Job.Status.DONE, 4, 4)
+    assert job.message == "Generated 4 sessions." and job.result["created"] == 4
+    assert Session.objects.filter(roster_period=period).count() == 4
+    # The task again (a redelivery): the job is finished, nothing happens.
+    again = tasks.generation_job.apply_async(args=(job.pk,), queue=queue)
+    assert again.get(timeout=60) == "not active"
+    assert Session.objects.filter(roster_period=period).count() == 4
 
 
 @override_settings(CELERY_TASK_ALWAYS_EAGER=True)

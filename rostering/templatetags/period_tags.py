@@ -1,4 +1,5 @@
-"""`{% period_validation_panel period %}`: the validation and publishing panel of a period page."""
+"""`{% period_validation_panel period generating=… %}`: the validation and publishing panel of a
+period page (`generating`: whether the page's generation job is busy, known already)."""
 
 from django import template
 
@@ -8,8 +9,8 @@ register = template.Library()
 
 
 @register.inclusion_tag("rostering/_validation_panel.html", takes_context=True)
-def period_validation_panel(context, period):
-    return validation_panel_context(context["request"], period)
+def period_validation_panel(context, period, generating=None):
+    return validation_panel_context(context["request"], period, generating=generating)
 
 
 @register.filter

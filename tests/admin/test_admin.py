@@ -10,7 +10,9 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from clients.models import Client
-from rostering.models import Notification, PeriodValidation
+from jobs.models import Job
+from jobs.services import job_claim, job_finish
+from rostering.models import JOB_VALIDATE, Notification, PeriodValidation
 from sessions_app.models import (
     PlannedService,
     Session,
@@ -47,7 +49,7 @@ from workforce.models import Worker
 
 pytestmark = pytest.mark.django_db
 
-DOMAIN_APPS = {"clients", "rostering", "sessions_app"}
+DOMAIN_APPS = {"clients", "jobs", "rostering", "sessions_app"}
 REGISTERED = sorted(
     (model for model in admin.site._registry if model._meta.app_label in DOMAIN_APPS),
     key=lambda model: (model._meta.app_label, model._meta.model_name),
@@ -113,7 +115,9 @@ def world():
     period = RosterPeriodFactory(base_roster=base_roster)
     SessionFactory(site=site, base_roster=base_roster, subject="Pattern session")
     SessionFactory(site=site, roster_period=period, subject="Period session")
-    PeriodValidation.objects.create(period=period, status=PeriodValidation.Status.DONE)
+    job = job_claim(kind=JOB_VALIDATE, target=period)
+    job_finish(job_id=job.pk, message="Checked 1 session: 0 errors, 0 warnings.")
+    PeriodValidation.objects.create(job=job, period=period, session_count=1)
     Notification.objects.create(worker=worker, period=period, subject="Your roster", body="…")
     return {
         "session": session,
@@ -172,8 +176,9 @@ def test_add_page_renders(admin_client, model):
         assert response.status_code == 302
         assert response.url == admin_url(model, "changelist")
         return
-    # The lifecycle's records (validation runs, notifications) are written by services only.
-    written_by_services = model in (PeriodValidation, Notification)
+    # The lifecycle's records (jobs, validation reports, notifications) are written by services
+    # only.
+    written_by_services = model in (Job, PeriodValidation, Notification)
     assert response.status_code == (403 if written_by_services else 200)
 
 

@@ -17,6 +17,7 @@ from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from jobs.models import Job
 from rostering import generation, tasks
 from rostering.models import RosterPeriod
 from scheduling.roles import ensure_roles
@@ -76,7 +77,7 @@ def shot(page: Page, name: str):
 
 def test_create_generate_and_watch_progress(live_server, page: Page, base_roster, monkeypatch):
     enqueued = []
-    monkeypatch.setattr(tasks.generate_roster_period, "delay", enqueued.append)
+    monkeypatch.setattr(tasks.generation_job, "delay", enqueued.append)
     monkeypatch.setattr(generation, "MAX_BATCH_SESSIONS", 2)  # 6 sessions → 3 batches
 
     page.goto(live_server.url + "/accounts/login/")
@@ -107,16 +108,17 @@ def test_create_generate_and_watch_progress(live_server, page: Page, base_roster
     # Generate: the job is queued; the panel polls.
     page.get_by_role("button", name="Generate").click()
     expect(page.get_by_text("Waiting for the background job to start")).to_be_visible()
-    assert enqueued == [period.pk]
+    job = Job.objects.get()
+    assert enqueued == [job.pk] and job.target == period
     progress = page.get_by_role("progressbar")
 
     # The worker picks the job up; after each batch the browser shows how far it got.
     real_chunk = generation._generate_chunk
     seen = []
 
-    def chunk_and_watch(period_id, lo, hi):
-        result = real_chunk(period_id, lo, hi)
-        done = RosterPeriod.objects.get(pk=period_id).generation_done
+    def chunk_and_watch(period_id, lo, hi, **kwargs):
+        result = real_chunk(period_id, lo, hi, **kwargs)
+        done = Job.objects.get(pk=job.pk).done
         expect(page.get_by_text(f"{done} of 6")).to_be_visible(timeout=5000)
         seen.append(progress.get_attribute("aria-valuenow"))
         if done == 4:
@@ -124,7 +126,7 @@ def test_create_generate_and_watch_progress(live_server, page: Page, base_roster
         return result
 
     monkeypatch.setattr(generation, "_generate_chunk", chunk_and_watch)
-    assert tasks.generate_roster_period(period.pk) == "created 6"
+    assert tasks.generation_job(job.pk) == "created 6"
     assert seen == ["33", "66", "100"]
 
     # Done: the last poll reloads the page, with the outcome and the sessions in the grid.

@@ -9,9 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from rostering import services
+from jobs.models import Job
+from jobs.services import job_start
+from rostering import generation as generation_module
+from rostering import selectors, services
 from rostering.models import RosterPeriod
-from rostering.tasks import generate_roster_period
+from rostering.tasks import generation_job
 from sessions_app.models import (
     PlannedService,
     Session,
@@ -46,6 +49,14 @@ def generated(period):
     return Session.objects.filter(roster_period=period).order_by("start", "pk")
 
 
+def generate_as_job(period, **kwargs):
+    """Generate as the background job does: claim, run; (result, the finished job)."""
+    job = services.roster_period_generation_claim(period=period)
+    result = services.roster_period_generate(period=period, job=job, **kwargs)
+    job.refresh_from_db()
+    return result, job
+
+
 # -- creating a period: the start lines up with the cycle --------------------------------------
 
 
@@ -55,7 +66,7 @@ def test_period_end_follows_start_and_cycles():
         base_roster=roster, start_date=D(2026, 11, 30), cycles=3
     )
     assert period.end_date == D(2027, 1, 10)  # 30 Nov + 42 days − 1
-    assert period.cycles == 3 and period.generation_status == "idle"
+    assert period.cycles == 3 and selectors.generation_job(period=period) is None
 
 
 def test_a_misaligned_start_is_refused_with_the_dates_either_side():
@@ -159,8 +170,21 @@ def test_a_published_period_is_not_generated_again(fortnight):
     with pytest.raises(ValidationError, match="published"):
         services.roster_period_generation_claim(period=period)
     assert not generated(period).exists()
-    period.refresh_from_db()
-    assert period.generation_status == "failed" and "published" in period.generation_message
+    assert not Job.objects.exists()
+
+
+def test_a_job_whose_period_was_published_meanwhile_fails_and_says_why(fortnight):
+    roster, _ = fortnight
+    period = services.roster_period_create(
+        base_roster=roster, start_date=D(2026, 11, 16), cycles=1
+    )
+    job = services.roster_period_generation_claim(period=period)
+    RosterPeriod.objects.filter(pk=period.pk).update(status="published")
+    assert generation_job(job.pk) == "refused"
+    assert not generated(period).exists()
+    job.refresh_from_db()
+    assert job.status == "failed" and "published" in job.message
+    assert job.finished_at is not None
 
 
 # -- wall-clock times across daylight saving -------------------------------------------------
@@ -346,7 +370,7 @@ def test_planned_services_follow_the_agreement_active_on_each_date(syd_site):
         )
     }
     period = services.roster_period_create(base_roster=roster, start_date=D(2026, 11, 16), cycles=2)
-    result = services.roster_period_generate(period=period)
+    result, job = generate_as_job(period)
 
     def lines(name):
         return [
@@ -359,10 +383,10 @@ def test_planned_services_follow_the_agreement_active_on_each_date(syd_site):
     assert lines("bea") == [[bea_line.pk], []]
     assert lines("cal") == [[cal_line.pk], []]
     assert result.skipped_services == 2
-    period.refresh_from_db()
-    assert period.generation_message == (
+    assert job.message == (
         "Generated 6 sessions; 2 planned services skipped: no active agreement line."
     )
+    assert job.result["skipped_services"] == 2 and job.result["created"] == 6
     # The sessions themselves are all there, with their clients.
     assert SessionClient.objects.filter(session__roster_period=period).count() == 6
 
@@ -386,12 +410,11 @@ def test_generating_twice_creates_nothing_more(fortnight):
     roster, _ = fortnight
     period = services.roster_period_create(base_roster=roster, start_date=D(2026, 11, 16), cycles=2)
     assert services.roster_period_generate(period=period).created == 6
-    again = services.roster_period_generate(period=period)
+    again, job = generate_as_job(period)
     assert (again.created, again.already_present) == (0, 6)
     assert generated(period).count() == 6
     assert SessionClient.objects.filter(session__roster_period=period).count() == 6
-    period.refresh_from_db()
-    assert period.generation_message.startswith("Nothing new")
+    assert job.message.startswith("Nothing new") and job.status == "done"
 
 
 def test_the_database_refuses_a_duplicate_occurrence(fortnight):
@@ -409,13 +432,20 @@ def test_the_database_refuses_a_duplicate_occurrence(fortnight):
 def test_a_second_claim_does_nothing_while_queued_but_a_stale_job_can_be_restarted(fortnight):
     roster, _ = fortnight
     period = services.roster_period_create(base_roster=roster, start_date=D(2026, 11, 16), cycles=1)
-    assert services.roster_period_generation_claim(period=period) is True
-    assert services.roster_period_generation_claim(period=period) is False
-    RosterPeriod.objects.filter(pk=period.pk).update(
-        generation_status="running",
-        generation_updated_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    first = services.roster_period_generation_claim(period=period)
+    assert first is not None and first.status == "queued"
+    assert services.roster_period_generation_claim(period=period) is None
+    job_start(job_id=first.pk)
+    Job.objects.filter(pk=first.pk).update(
+        heartbeat_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     )
-    assert services.roster_period_generation_claim(period=period) is True
+    second = services.roster_period_generation_claim(period=period)
+    assert second is not None and second.pk != first.pk
+    first.refresh_from_db()
+    assert first.status == "failed" and "stopped reporting progress" in first.message
+    # The lost job's task, if it ever runs, finds it replaced and does nothing.
+    assert generation_job(first.pk) == "not active"
+    assert not generated(period).exists()
 
 
 @pytest.mark.skipif(
@@ -494,15 +524,14 @@ def test_bring_in_adds_only_new_base_sessions_and_keeps_edits(fortnight, syd_sit
     assert preview[0].start.time() == datetime.time(15)
     assert len(services.missing_occurrences(period=period, limit=3)) == 3
 
-    result = services.roster_period_generate(period=period)
+    result, job = generate_as_job(period)
     assert result.created == 4 and result.already_present == 6
     assert generated(period).count() == 10
     assert services.missing_occurrence_count(period=period) == 0
     edited.refresh_from_db()
     assert (edited.start, edited.end) == edited_times
     assert list(edited.session_workers.values_list("worker_id", flat=True)) == [other.pk]
-    period.refresh_from_db()
-    assert period.generation_message == "Brought in 4 sessions."
+    assert job.message == "Brought in 4 sessions."
 
 
 def test_a_base_session_moved_in_the_period_is_not_brought_in_again(fortnight):
@@ -521,52 +550,80 @@ def test_a_base_session_moved_in_the_period_is_not_brought_in_again(fortnight):
 # -- the task and its progress ---------------------------------------------------------------
 
 
-def test_the_task_records_progress_and_outcome(fortnight):
+def test_the_task_records_progress_and_outcome(fortnight, django_user_model):
     roster, _ = fortnight
+    user = django_user_model.objects.create_user("sam")
     period = services.roster_period_create(base_roster=roster, start_date=D(2026, 11, 16), cycles=2)
-    assert services.roster_period_generation_claim(period=period)
-    period.refresh_from_db()
-    assert (period.generation_status, period.generation_in_progress) == ("queued", True)
+    job = services.roster_period_generation_claim(period=period, user=user)
+    assert (job.status, job.busy, job.requested_by) == ("queued", True, user)
+    assert selectors.is_generating(period)
 
-    assert generate_roster_period(period.pk) == "created 6"
-    period.refresh_from_db()
-    assert period.generation_status == "done"
-    assert (period.generation_done, period.generation_total) == (6, 6)
-    assert period.generation_percent == 100
-    assert period.generation_message == "Generated 6 sessions."
-    assert period.generated_at is not None and period.generation_updated_at is not None
+    assert generation_job(job.pk) == "created 6"
+    job.refresh_from_db()
+    assert job.status == "done" and not job.busy
+    assert (job.done, job.total, job.percent) == (6, 6, 100)
+    assert job.message == "Generated 6 sessions."
+    assert job.result == {
+        "created": 6, "already_present": 0, "skipped_services": 0, "skipped_workers": 0,
+        "skipped_activities": 0, "batches": 1,
+    }
+    assert job.created_at <= job.started_at <= job.heartbeat_at == job.finished_at
+    assert selectors.generation_job(period=period) == job
+    assert not selectors.is_generating(period)
+    # Run again (a redelivered task): the job is finished, nothing happens.
+    assert generation_job(job.pk) == "not active"
+    job.refresh_from_db()
+    assert job.message == "Generated 6 sessions."
 
 
-def test_the_task_of_a_published_period_does_nothing(fortnight):
+def test_a_job_that_crashed_is_recorded_as_failed(fortnight, monkeypatch):
     roster, _ = fortnight
     period = services.roster_period_create(base_roster=roster, start_date=D(2026, 11, 16), cycles=1)
-    RosterPeriod.objects.filter(pk=period.pk).update(status="published")
-    assert generate_roster_period(period.pk) == "refused"
-    assert not generated(period).exists()
+    job = services.roster_period_generation_claim(period=period)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("rostering.generation._generate_chunk", boom)
+    with pytest.raises(RuntimeError):
+        generation_job(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.message) == ("failed", "Generation failed: disk full")
+    # A failed job frees the period: Generate again claims a new one.
+    assert services.roster_period_generation_claim(period=period) is not None
 
 
-def test_progress_is_written_per_batch(fortnight, syd_site, django_capture_on_commit_callbacks):
+def test_progress_is_written_per_batch(fortnight, syd_site, monkeypatch):
     roster, _ = fortnight
     period = services.roster_period_create(base_roster=roster, start_date=D(2026, 11, 16), cycles=1)
+    job = services.roster_period_generation_claim(period=period)
     seen = []
-    from rostering import generation
+    from jobs import services as job_services
 
-    real = generation._progress
+    def spy(real):
+        def call(**kwargs):
+            changed = real(**kwargs)
+            j = Job.objects.get(pk=job.pk)
+            seen.append((j.status, j.done, j.total))
+            return changed
+        return call
 
-    def spy(period_id, **values):
-        real(period_id, **values)
-        p = RosterPeriod.objects.get(pk=period_id)
-        seen.append((p.generation_status, p.generation_done, p.generation_total))
+    monkeypatch.setattr(job_services, "job_progress", spy(job_services.job_progress))
+    monkeypatch.setattr(job_services, "job_finish", spy(job_services.job_finish))
+    beats = []
+    real_chunk = generation_module._generate_chunk
 
-    generation._progress = spy
-    try:
-        services.roster_period_generate(period=period, chunk_size=1)
-    finally:
-        generation._progress = real
+    def chunk(*args, **kwargs):
+        beats.append(Job.objects.get(pk=job.pk).heartbeat_at)
+        return real_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(generation_module, "_generate_chunk", chunk)
+    services.roster_period_generate(period=period, chunk_size=1, job=job)
     assert seen == [
         ("running", 0, 3), ("running", 1, 3), ("running", 2, 3), ("running", 3, 3),
         ("done", 3, 3),
     ]
+    assert beats == sorted(beats) and len(set(beats)) == 3  # a heartbeat per batch
 
 
 # -- the number of queries does not grow with the sessions ------------------------------------
@@ -591,11 +648,12 @@ def _queries_to_generate(n, site):
 def test_generation_queries_do_not_grow_with_sessions(syd_site):
     few, few_inserts = _queries_to_generate(10, syd_site)
     many, many_inserts = _queries_to_generate(60, syd_site)
-    assert few == many <= 20, (few, many)
-    # One INSERT per table, unless the database limits the parameters of a statement (SQLite:
-    # 999), which splits a table's rows into a few statements.
-    assert few_inserts == 7
+    # The job's bookkeeping (claim, start, progress per batch, outcome) is part of the count.
+    assert few == many <= 24, (few, many)
+    # One INSERT per table (and one of the job), unless the database limits the parameters of
+    # a statement (SQLite: 999), which splits a table's rows into a few statements.
+    assert few_inserts == 7 + 1
     if connection.features.max_query_params is None:
-        assert many_inserts == 7
+        assert many_inserts == 7 + 1
     else:
         assert many_inserts <= 7 * 4

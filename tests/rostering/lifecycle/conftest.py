@@ -96,7 +96,8 @@ def issues(pw):
 
 @pytest.fixture
 def validate(pw, django_capture_on_commit_callbacks, eager_celery):
-    """validate(period=None) -> the finished PeriodValidation, run through the task."""
+    """validate(period=None) -> the finished validation job (jobs.Job), run through the task;
+    its report is `job.period_validation`."""
     from rostering.publishing import period_validation_request
 
     def run(period=None):

@@ -9,7 +9,9 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from rostering.models import Notification, PeriodValidation, RosterPeriod
+from jobs.models import Job
+from rostering.generation import roster_period_generation_claim as generation_claim
+from rostering.models import JOB_VALIDATE, Notification, PeriodValidation, RosterPeriod
 from rostering.publishing import (
     period_notifications_send,
     period_validation_request,
@@ -44,40 +46,50 @@ def staffed(pw, add_session):
 def test_a_validation_runs_in_the_background_and_stores_its_report(pw, add_session, validate):
     bare = add_session("2026-11-17", "09:00")
     add_session("2026-11-17", "06:00", hours=11, workers=[pw["wendy"]])
-    v = validate()
-    assert v.status == PeriodValidation.Status.DONE
+    job = validate()
+    assert job.kind == JOB_VALIDATE and job.target == pw["period"]
+    assert job.status == Job.Status.DONE
+    assert (job.done, job.total, job.percent) == (2, 2, 100)
+    assert job.message == "Checked 2 sessions: 1 error, 1 warning."
+    assert job.result == {"session_count": 2, "error_count": 1, "warning_count": 1}
+    assert job.created_at <= job.started_at <= job.finished_at
+    v = job.period_validation
+    assert v.period == pw["period"]
     assert (v.error_count, v.warning_count, v.session_count) == (1, 1, 2)
     assert v.rule_counts == {"no_worker": 1, "long_day": 1}
     assert v.report[0]["rule"] == "no_worker" and v.report[0]["session_id"] == bare.pk
     assert v.report[0]["severity"] == "error"
     assert set(v.report[0]) >= {"severity", "rule", "message", "session_id"}
-    assert v.started_at <= v.finished_at
 
 
-def test_requesting_twice_shares_the_queued_run(pw):
-    first = period_validation_request(period=pw["period"])
+def test_requesting_twice_shares_the_queued_run(pw, scheduler):
+    first = period_validation_request(period=pw["period"], user=scheduler)
     second = period_validation_request(period=pw["period"])
-    assert first.pk == second.pk
-    assert PeriodValidation.objects.count() == 1
+    assert first.pk == second.pk and first.requested_by == scheduler
+    assert Job.objects.count() == 1
 
 
 def test_a_lost_run_is_replaced(pw):
     lost = period_validation_request(period=pw["period"])
-    PeriodValidation.objects.filter(pk=lost.pk).update(
-        created_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    Job.objects.filter(pk=lost.pk).update(
+        heartbeat_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     )
     fresh = period_validation_request(period=pw["period"])
-    assert fresh.pk != lost.pk
+    assert fresh.pk != lost.pk and fresh.status == Job.Status.QUEUED
     lost.refresh_from_db()
-    assert lost.status == PeriodValidation.Status.FAILED
+    assert lost.status == Job.Status.FAILED
+    # Its task, should it run after all, leaves it alone: no report, no outcome change.
+    assert period_validation_run(job_id=lost.pk).status == Job.Status.FAILED
+    assert not PeriodValidation.objects.exists()
 
 
 def test_running_a_validation_again_does_nothing(pw, add_session, validate):
     add_session("2026-11-17", "09:00")
-    v = validate()
-    finished = v.finished_at
-    assert period_validation_run(validation_id=v.pk).finished_at == finished
-    assert period_validation_run(validation_id=999999) is None
+    job = validate()
+    finished = job.finished_at
+    assert period_validation_run(job_id=job.pk).finished_at == finished
+    assert PeriodValidation.objects.count() == 1
+    assert period_validation_run(job_id=999999) is None
 
 
 def test_a_failing_validation_is_recorded(pw, add_session, validate, monkeypatch):
@@ -87,11 +99,12 @@ def test_a_failing_validation_is_recorded(pw, add_session, validate, monkeypatch
         raise RuntimeError("database went away")
 
     monkeypatch.setattr("rostering.publishing.check_period", boom)
-    v = validate()
-    assert v.status == PeriodValidation.Status.FAILED
-    assert "database went away" in v.failure_message
+    job = validate()
+    assert job.status == Job.Status.FAILED
+    assert "database went away" in job.message
+    assert not PeriodValidation.objects.exists()
     # A new validation can be requested at once.
-    assert period_validation_request(period=pw["period"]).pk != v.pk
+    assert period_validation_request(period=pw["period"]).pk != job.pk
 
 
 def test_a_published_period_is_not_validated_again(pw):
@@ -489,7 +502,7 @@ def test_the_panel_reloads_when_a_session_is_saved(pw, scheduler_client):
 
 def test_json_report_round_trips(pw, add_session, validate):
     add_session("2026-11-17", "09:00")
-    v = validate()
+    v = validate().period_validation
     assert json.loads(json.dumps(v.report)) == v.report
 
 
@@ -542,13 +555,8 @@ def test_the_report_shows_sessions_at_their_sites_wall_clock(
 
 
 def test_nothing_is_validated_or_published_while_sessions_are_generated(pw, staffed, validate):
-    from django.utils import timezone
-
     validate()
-    RosterPeriod.objects.filter(pk=pw["period"].pk).update(
-        generation_status="running", generation_updated_at=timezone.now()
-    )
-    pw["period"].refresh_from_db()
+    generation_claim(period=pw["period"])
     with pytest.raises(ValidationError, match="still being generated"):
         period_validation_request(period=pw["period"])
     with pytest.raises(ValidationError, match="still being generated"):
@@ -556,13 +564,9 @@ def test_nothing_is_validated_or_published_while_sessions_are_generated(pw, staf
 
 
 def test_validate_while_generating_says_why_in_the_panel(pw, staffed, scheduler_client):
-    from django.utils import timezone
-
-    RosterPeriod.objects.filter(pk=pw["period"].pk).update(
-        generation_status="running", generation_updated_at=timezone.now()
-    )
+    generation_claim(period=pw["period"])
     url = reverse("rostering:period_validate", args=[pw["period"].pk])
     r = scheduler_client.post(url, headers=HX)
     assert r.status_code == 422
     assert "still being generated" in r.content.decode()
-    assert not PeriodValidation.objects.exists()
+    assert not Job.objects.filter(kind=JOB_VALIDATE).exists()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from scheduling.roles import ensure_roles
-from tests.e2e.support import settle, watch_console
+from tests.e2e.helpers import settle, watch_console
 from tests.factories import (
     BaseRosterFactory,
     RegionFactory,

@@ -51,7 +51,6 @@ from .services import ActivitySpec, ClientSpec, PlannedServiceSpec
 
 ERROR_FIELDS_SHOWN_IN_SECTIONS = ("planned_services", "activities", "__all__")
 
-# Changing one of these re-renders the form with fresh choices, keeping what was typed.
 # Changing one of these re-renders only the parts of the form that depend on it, so
 # nothing the scheduler types meanwhile elsewhere is overwritten.
 REFRESH_ON_CHANGE = {
@@ -62,6 +61,19 @@ REFRESH_ON_CHANGE = {
     "site": "#field-subject,#field-region,#asset-choices,#client-list,#client-help,"
     "#group-fields,#conflicts-box",
     "region": "#field-region,#asset-choices",
+}
+# An in-form action re-renders only the parts it changes (swapped out of band, by id), never
+# the whole form: nothing the scheduler types meanwhile elsewhere (the search for the next
+# worker, a comment) is replaced, and the type-ahead boxes are never replaced at all.
+ACTION_SECTIONS = {
+    "add_client": ("client-list", "client-results", "planned-services", "field-subject",
+                   "conflicts-box"),
+    "remove_client": ("client-list", "client-results", "planned-services", "field-subject",
+                      "conflicts-box"),
+    "add_worker": ("worker-list", "worker-results", "conflicts-box"),
+    "remove_worker": ("worker-list", "worker-results", "conflicts-box"),
+    "add_activity": ("activities",),
+    "search": ("client-results", "worker-results"),
 }
 
 
@@ -127,7 +139,7 @@ def _parts(request, form, *, session, base_roster, roster_period, data=None, row
 
 
 def _render(request, form, formset, ctx, *, session, base_roster, roster_period, status=200,
-            section_errors=None, show_errors=True, action_errors=None):
+            section_errors=None, show_errors=True, action_errors=None, oob=()):
     for name, sections in REFRESH_ON_CHANGE.items():
         form.fields[name].widget.attrs.update(_refresh_attrs(request, sections))
     for af in formset.forms:
@@ -154,11 +166,25 @@ def _render(request, form, formset, ctx, *, session, base_roster, roster_period,
         "action_errors": action_errors or {},
         "action_url": request.path,
         "failed": status >= 400,
+        "oob": oob,
     }
     template = (
         "sessions_app/_session_form.html" if request.htmx else "sessions_app/session_form.html"
     )
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if oob:
+        response["HX-Reswap"] = "none"  # only the sections marked hx-swap-oob are swapped
+    return response
+
+
+def _action_sections(request, action: str) -> tuple[str, ...]:
+    """The sections an in-form action changes (ACTION_SECTIONS); () for the whole form."""
+    if not request.htmx:
+        return ()
+    for name in ("add_client", "remove_client", "add_worker", "remove_worker"):
+        if request.POST.get(name):
+            return ACTION_SECTIONS[name]
+    return ACTION_SECTIONS.get(action, ())
 
 
 def _refresh_attrs(request, sections):
@@ -213,7 +239,8 @@ def session_form(request, *, session=None, base_roster=None, roster_period=None)
     unreadable = bool(action_errors or row_errors or act_errors)
     return _render(request, form, formset, ctx, **home, show_errors=False,
                    status=422 if unreadable else 200, section_errors=section_errors,
-                   action_errors=action_errors)
+                   action_errors=action_errors,
+                   oob=() if unreadable else _action_sections(request, action))
 
 
 def _save(request, form, formset, ctx, *, session, base_roster, roster_period):

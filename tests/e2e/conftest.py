@@ -12,8 +12,22 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tests.e2e.helpers import assert_no_axe_violations as _assert_no_axe_violations
+from tests.e2e.helpers import watch_console
 
 SYD = zoneinfo.ZoneInfo("Australia/Sydney")
+
+
+@pytest.fixture(autouse=True)
+def _no_htmx_errors(request):
+    """Every browser test fails if htmx logs an error (htmx:targetError, htmx:swapError …) or
+    the page throws: such errors leave the page half-working while the test may still pass."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    problems = watch_console(page)
+    yield
+    assert problems == [], "htmx or script errors on the page:\n" + "\n".join(problems)
 
 
 @pytest.fixture

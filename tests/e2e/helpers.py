@@ -1,4 +1,5 @@
-"""Shared browser-test helpers: logging in, waiting for htmx, the axe accessibility check.
+"""Shared browser-test helpers: logging in, waiting for htmx, htmx errors on the console, the
+axe accessibility check.
 
 `assert_no_axe_violations(page)` runs axe-core (bundled by the pinned `axe-playwright-python`
 dev dependency, so no CDN is needed) with the WCAG 2.0/2.1 A and AA rules, and fails with
@@ -39,9 +40,29 @@ def assert_no_axe_violations(page: Page) -> None:
         pytest.fail(describe_violations(page.url, violations), pytrace=False)
 
 
+# While htmx works, one of these classes is on the page: a request in flight (htmx-request),
+# a swap under way (htmx-swapping), new content not yet processed (htmx-added: its hx-*
+# attributes do nothing until htmx has processed it) or settling (htmx-settling).
+HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-added, .htmx-settling"
+
+
 def settle(page: Page) -> None:
-    """Wait until htmx has no request in flight."""
-    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
+    """Wait until htmx has no request in flight and everything swapped in is live."""
+    page.wait_for_function(f"document.querySelector({HTMX_BUSY!r}) === null")
+
+
+def watch_console(page: Page) -> list[str]:
+    """Collect the htmx errors logged to the console (htmx logs them with console.error, e.g.
+    "htmx:targetError, #modal-body") and uncaught page errors, as they happen."""
+    problems: list[str] = []
+
+    def on_console(msg):
+        if msg.type == "error" and "htmx:" in msg.text:
+            problems.append(f"console: {msg.text}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+    return problems
 
 
 def log_in(page: Page, live_server, username: str, password: str | None = None) -> None:

@@ -14,13 +14,9 @@ from demo import seed as demo
 from rostering.models import RosterPeriod
 from scheduling.roles import ensure_roles
 from sessions_app.models import Session
+from tests.e2e.helpers import settle
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def settle(page: Page):
-    """Wait until htmx has no request in flight."""
-    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
 
 
 def problem_workers(period):

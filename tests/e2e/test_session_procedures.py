@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from scheduling.roles import ensure_roles
 from sessions_app.models import PlannedService, Session
+from tests.e2e.helpers import settle
 from tests.factories import (
     AssetFactory,
     BaseRosterFactory,
@@ -68,15 +69,11 @@ def log_in(page, live_server):
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
-def settle(page: Page):
-    """Wait until htmx has no request in flight (a person is never this quick)."""
-    page.wait_for_function("document.querySelectorAll('.htmx-request').length === 0")
-
-
 def fill_session(page: Page, *, day: str, group: bool = False):
     """Fill in every field of the open session form, step by step as in the seed."""
     form = page.locator("#modal #session-form")
     expect(form).to_be_visible()
+    settle(page)  # the form is swapped in and live
     # Work type, billable, session type
     form.get_by_role("radio", name="Group" if group else "Appointment", exact=True).check()
     if group:
@@ -103,22 +100,28 @@ def fill_session(page: Page, *, day: str, group: bool = False):
     expect(results.get_by_text("Cal Northern")).to_have_count(0)
     results.get_by_role("button", name=re.compile("Ada Lovelace")).click()
     expect(form.get_by_role("heading", name="Ada Lovelace")).to_be_visible()
+    settle(page)
     if group:
-        form.get_by_label("Clients", exact=True).fill("arthur")
+        clients.fill("arthur")
         form.locator("#client-results").get_by_role("button", name=re.compile("Bea")).click()
         expect(form.get_by_role("heading", name="Bea Arthur")).to_be_visible()
+        settle(page)
     form.get_by_label("Workers", exact=True).fill("wend")
     form.locator("#worker-results").get_by_role("button", name="Wendy Walker").click()
     expect(form.get_by_role("list", name="Chosen workers")).to_contain_text("Wendy Walker")
+    expect(form.locator("#worker-results").get_by_role("button")).to_have_count(0)
+    settle(page)
     # Planned services from each client's agreement (the 1:3 group line, or self-care).
     item = "04_102_0136_6_1" if group else "01_011_0107_1_1"
     form.get_by_label(re.compile(f"^{item}")).first.check()
     if group:
         form.get_by_label(re.compile(f"^{item}")).nth(1).check()
     expect(form.get_by_label(f"Quantity of {item} for Ada Lovelace")).to_have_value("3")
+    settle(page)
     # Session activities: a break inside the session.
     form.get_by_role("button", name="Add activity").click()
     expect(form.get_by_label("Activity", exact=True)).to_have_value("break")
+    settle(page)
     form.get_by_label("From").fill(f"{day}T10:30")
     form.get_by_label("To").fill(f"{day}T11:00")
     # Optional service types, comments and an employee message.
@@ -160,6 +163,7 @@ def test_create_a_session_on_a_base_roster(live_server, page: Page, data):
     chip.click()
     form = page.locator("#modal #session-form")
     expect(form.get_by_role("heading", name="Edit session")).to_be_visible()
+    settle(page)
     form.get_by_label("Subject").fill("Ada – morning care")
     form.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("#grid .chip").filter(has_text="Ada – morning care")).to_be_visible()
@@ -187,6 +191,48 @@ def test_create_a_group_session_on_a_roster_period(live_server, page: Page, data
     }
 
 
+def test_typing_while_a_pick_is_on_its_way_is_kept(live_server, page: Page, data):
+    """A scheduler picks a client and types on at once, before the form has answered: the
+    worker search, its results and everything else typed meanwhile stay as they are."""
+    BaseRosterFactory(name="West fortnight", start_date=datetime.date(2026, 11, 2))
+    log_in(page, live_server)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Base Rosters").click()
+    page.get_by_role("link", name="West fortnight").click()
+    page.get_by_role("link", name="Roster Session", exact=True).click()
+    form = page.locator("#modal #session-form")
+    expect(form).to_be_visible()
+    settle(page)
+    form.get_by_label("Site", exact=True).select_option(label="Parramatta Day Centre")
+    settle(page)
+
+    # Hold the form's answer to the pick until the scheduler has typed on.
+    held = []
+    page.route(
+        re.compile(r"/sessions/new/$"),
+        lambda route: held.append(route)
+        if "add_client" in (route.request.post_data or "") else route.continue_(),
+    )
+    form.get_by_label("Clients", exact=True).fill("ada")
+    form.locator("#client-results").get_by_role("button", name=re.compile("Ada Lovelace")).click()
+    workers = form.get_by_label("Workers", exact=True)
+    workers.fill("wend")
+    wendy = form.locator("#worker-results").get_by_role("button", name="Wendy Walker")
+    expect(wendy).to_be_visible()
+    form.get_by_label("Comments").fill("Typed while waiting")
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(form.get_by_role("heading", name="Ada Lovelace")).to_be_visible()
+    settle(page)
+    expect(workers).to_have_value("wend")
+    expect(form.get_by_label("Comments")).to_have_value("Typed while waiting")
+    expect(form.get_by_label("Clients", exact=True)).to_have_value("ada")  # not replaced either
+    expect(form.locator("#client-results").get_by_role("button")).to_have_count(0)  # Ada taken
+    wendy.click()
+    expect(form.get_by_role("list", name="Chosen workers")).to_contain_text("Wendy Walker")
+    expect(form.get_by_role("list", name="Chosen clients")).to_contain_text("Ada Lovelace")
+
+
 def test_errors_show_beside_the_field_and_keep_the_values(live_server, page: Page, data):
     BaseRosterFactory(name="West fortnight", start_date=datetime.date(2026, 11, 2))
     log_in(page, live_server)
@@ -194,10 +240,12 @@ def test_errors_show_beside_the_field_and_keep_the_values(live_server, page: Pag
     page.get_by_role("link", name="West fortnight").click()
     page.get_by_role("link", name="Roster Session", exact=True).click()
     form = page.locator("#modal #session-form")
+    settle(page)
     form.get_by_label("Site", exact=True).select_option(label="Parramatta Day Centre")
     form.get_by_label("Start", exact=True).fill("2026-11-03T09:00")
     form.get_by_label("End", exact=True).fill("2026-11-03T08:00")
     form.get_by_label("Comments").fill("Keep this text")
+    settle(page)
     form.get_by_role("button", name="Save", exact=True).click()
     expect(form.get_by_text("End must be after start.")).to_be_visible()
     expect(form.get_by_text("An Appointment has exactly one client.")).to_be_visible()

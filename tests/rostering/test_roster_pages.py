@@ -94,6 +94,9 @@ def test_the_base_roster_grid_places_sessions_by_day_and_time(scheduler_client):
         reverse("rostering:base_roster_detail", args=[roster.pk])
     ).content.decode()
     assert "Week 1" in html and "Week 2" in html and "Roster Session" in html
+    assert "{#" not in html and "{%" not in html  # no template comment leaks onto the page
+    # The chips and "+" links fill #modal-body; they must not inherit the grid's own swap.
+    assert '<div id="grid" hx-disinherit="*"' in html
     week1, week2 = html.split('aria-label="Week 2"')
     assert week2.index("Early one") < week2.index("Late one")
     assert "Group 1:3" in week1 and "Group 1:3" not in week2

@@ -234,6 +234,38 @@ def test_adding_a_client_from_the_type_ahead_ticks_a_single_agreement_line(
     assert re.search(f'name="{prefix}-plan"[^>]*checked', html)
 
 
+def test_an_action_swaps_only_the_parts_it_changes_never_the_type_ahead_boxes(
+    scheduler_client, world
+):
+    """Adding a client from htmx re-renders its sections out of band and nothing else, so the
+    search boxes someone may be typing in, the worker results and the rest are left alone."""
+    data = form_data(world, _action="refresh", add_client=world["ada"].pk, clients=[],
+                     worker_q="wen", **planned(world["ada"]))
+    del data[f"ps-{world['ada'].pk}-TOTAL_FORMS"]
+    r = scheduler_client.post(new_url(world), data, headers={"HX-Request": "true"})
+    assert r.status_code == 200 and r["HX-Reswap"] == "none"
+    html = r.content.decode()
+    for section in ("client-list", "client-results", "planned-services", "field-subject",
+                    "conflicts-box"):
+        assert f'id="{section}" hx-swap-oob="true"' in html
+    for kept in ("client-search", "worker-search", "worker-results", "worker-list",
+                 "activities"):
+        assert f'id="{kept}" hx-swap-oob' not in html
+        assert f'id="{kept}"' in html
+    # Adding an activity swaps the activities only.
+    r = scheduler_client.post(new_url(world), form_data(world, _action="add_activity"),
+                              headers={"HX-Request": "true"})
+    assert r["HX-Reswap"] == "none"
+    assert r.content.decode().count('hx-swap-oob="true"') == 1
+    assert 'id="activities" hx-swap-oob="true"' in r.content.decode()
+    # Without htmx the whole page is rendered as before, with nothing out of band; the same
+    # for a change of a field (its own hx-select-oob picks the sections).
+    for headers in ({}, {"HX-Request": "true", "HX-Trigger-Name": "start"}):
+        r = scheduler_client.post(new_url(world), form_data(world, _action="refresh"),
+                                  headers=headers)
+        assert "hx-swap-oob" not in r.content.decode() and "HX-Reswap" not in r
+
+
 def test_editing_opens_the_saved_values_and_saves_changes(scheduler_client, world):
     scheduler_client.post(new_url(world), form_data(world))
     session = Session.objects.get()

@@ -3,11 +3,11 @@
 import datetime
 import zoneinfo
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from clients.models import Site
 from rostering.models import BaseRoster, RosterPeriod
-from sessions_app.models import Session
+from sessions_app.models import Session, SessionWorker
 from sessions_app.selectors import session_grid_queryset
 
 
@@ -54,10 +54,33 @@ def week_at_sites(monday: datetime.date, *, site=None, region=None) -> Q:
 
 
 def dashboard_stats(*, today: datetime.date) -> dict:
-    week = live_sessions().filter(week_at_sites(week_bounds(today)))
+    """The dashboard's figures; the live week's two counts in one pass over its sessions."""
+    week = (
+        live_sessions()
+        .filter(week_at_sites(week_bounds(today)))
+        .order_by()
+        .aggregate(
+            live=Count("pk"),
+            unstaffed=Count(
+                "pk", filter=~Exists(SessionWorker.objects.filter(session=OuterRef("pk")))
+            ),
+        )
+    )
     return {
         "base_rosters": BaseRoster.objects.filter(active=True).count(),
         "draft_periods": RosterPeriod.objects.filter(status=RosterPeriod.Status.DRAFT).count(),
-        "live_this_week": week.count(),
-        "unstaffed_this_week": week.filter(session_workers__isnull=True).count(),
+        "live_this_week": week["live"],
+        "unstaffed_this_week": week["unstaffed"],
     }
+
+
+def dashboard_base_rosters(*, limit: int = 8):
+    """The active base rosters the dashboard lists (no session counts: it does not show them)."""
+    return BaseRoster.objects.filter(active=True).select_related("site").order_by("name")[:limit]
+
+
+def dashboard_periods(*, limit: int = 6):
+    """The latest roster periods, as the period list orders them, without its session counts."""
+    return RosterPeriod.objects.select_related("base_roster").order_by(
+        "-start_date", "base_roster__name"
+    )[:limit]

@@ -3,11 +3,11 @@
 import datetime
 import zoneinfo
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 
 from clients.models import Site
 from rostering.models import BaseRoster, RosterPeriod
-from sessions_app.models import Session, SessionWorker
+from sessions_app.models import Session
 from sessions_app.selectors import session_grid_queryset
 
 
@@ -54,16 +54,18 @@ def week_at_sites(monday: datetime.date, *, site=None, region=None) -> Q:
 
 
 def dashboard_stats(*, today: datetime.date) -> dict:
-    """The dashboard's figures; the live week's two counts in one pass over its sessions."""
+    """The dashboard's figures; the live week's two counts in one pass over its sessions.
+
+    The sessions are joined to their workers once (a session with two workers is two rows, so
+    the sessions are counted distinct; one with none is one row with no worker).
+    """
     week = (
         live_sessions()
         .filter(week_at_sites(week_bounds(today)))
         .order_by()
         .aggregate(
-            live=Count("pk"),
-            unstaffed=Count(
-                "pk", filter=~Exists(SessionWorker.objects.filter(session=OuterRef("pk")))
-            ),
+            live=Count("pk", distinct=True),
+            unstaffed=Count("pk", filter=Q(session_workers__isnull=True)),
         )
     )
     return {

@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
 from clients import wallclock
@@ -189,15 +189,23 @@ def _count(qs, group: str):
     return Coalesce(Subquery(qs.values(group).annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
+def _unless_published(count):
+    return Case(When(status=RosterPeriod.Status.PUBLISHED, then=Value(0)), default=count)
+
+
 def with_occurrence_counts(periods):
     """Roster periods annotated with what `missing_occurrence_count` needs, in the same query:
-    `occurrence_base` (active sessions of the base roster) and `occurrence_present`."""
+    `occurrence_base` (active sessions of the base roster) and `occurrence_present`.
+
+    Both are 0 for a published period, which is not generated again: PostgreSQL then skips
+    the counts (tens of thousands of sessions for a large provider's period).
+    """
     active = ~Q(status=Session.Status.CANCELLED)
     return periods.annotate(
-        occurrence_base=_count(
+        occurrence_base=_unless_published(_count(
             Session.objects.filter(active, base_roster=OuterRef("base_roster")), "base_roster"
-        ),
-        occurrence_present=_count(
+        )),
+        occurrence_present=_unless_published(_count(
             Session.objects.filter(
                 roster_period=OuterRef("pk"),
                 source_session__base_roster=OuterRef("base_roster"),
@@ -208,7 +216,7 @@ def with_occurrence_counts(periods):
                 occurrence_date__lte=OuterRef("end_date"),
             ),
             "roster_period",
-        ),
+        )),
     )
 
 

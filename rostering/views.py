@@ -9,13 +9,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from clients.formatting import nice_date_range
+from clients.formatting import nice_date, nice_date_range
 from clients.selectors import active_sites, site_by_id
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR
 from sessions_app.models import Session
 from sessions_app.selectors import (
     build_week_grid,
     first_site_with_sessions,
+    grid_window,
     sessions_for_base_roster,
     sessions_for_roster_period,
 )
@@ -64,6 +65,11 @@ def base_roster_create(request):
     )
 
 
+def _partial(request) -> bool:
+    """An htmx request for the grid alone (not the back button restoring a whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
 def _grid_site(request, default=None):
     site_id = request.GET.get("site")
     if site_id:
@@ -80,28 +86,32 @@ def base_roster_detail(request, pk):
         request, default_site=roster.site, total=roster.session_total,
         noun="base roster", base_roster=roster,
     )
-    sessions = list(sessions_for_base_roster(base_roster=roster, site=site))
     if EARLIEST_YEAR <= roster.start_date.year <= LATEST_YEAR:
-        weeks = build_week_grid(
-            start_date=roster.start_date, num_days=roster.cycle_days, sessions=sessions
+        window = grid_window(
+            start_date=roster.start_date, num_days=roster.cycle_days,
+            week=request.GET.get("week"),
+        )
+        grid = _grid_context(
+            sessions_for_base_roster(base_roster=roster, site=site, days=window),
+            window, site=site, default_site=roster.site, total=roster.session_total,
+            noun="base roster",
         )
     else:  # saved before dates were checked: no grid to draw, say why
-        weeks = []
+        grid = {"weeks": [], "window": None, "site": site, "sites": active_sites(),
+                "session_total": roster.session_total, "session_count": 0,
+                "noun": "base roster", "scoped_site": None}
         scope_note = (
-            f"This base roster starts on {roster.start_date:%d/%m/%Y}, outside "
+            f"This base roster starts on {nice_date(roster.start_date)}, outside "
             f"{EARLIEST_YEAR}–{LATEST_YEAR}: correct its start date to see its grid."
         )
     context = {
         "roster": roster,
-        "weeks": weeks,
-        "site": site,
-        "sites": active_sites(),
-        "session_count": len(sessions),
+        **grid,
         "scope_note": scope_note,
         "can_add": request.user.has_perm("sessions_app.add_session"),
         "new_session_url": reverse("rostering:base_roster_session_create", args=[roster.pk]),
     }
-    template = "rostering/_grid.html" if request.htmx else "rostering/base_roster_detail.html"
+    template = "rostering/_grid.html" if _partial(request) else "rostering/base_roster_detail.html"
     return render(request, template, context)
 
 
@@ -151,6 +161,25 @@ def _grid_scope(request, *, default_site, total, noun, **home):
     return site, ""
 
 
+def _grid_context(sessions, window, *, site, default_site, total, noun) -> dict:
+    """The grid of one week (`window`) and the counts the page header shows."""
+    weeks = build_week_grid(
+        start_date=window.first_day, num_days=window.num_days, sessions=sessions,
+        first_week=window.number,
+    )
+    return {
+        "weeks": weeks,
+        "window": window,
+        "site": site,
+        "sites": active_sites(),
+        "session_total": total,
+        "session_count": sum(len(day.sessions) for week in weeks for day in week.days),
+        "noun": noun,
+        # Said in the header when the grid shows another site than the roster's own.
+        "scoped_site": site if site is not None and site != default_site else None,
+    }
+
+
 def roster_period_detail(request, pk):
     periods = RosterPeriod.objects.select_related("base_roster__site").annotate(
         session_total=Coalesce(
@@ -163,31 +192,29 @@ def roster_period_detail(request, pk):
             0,
         )
     )
-    if not request.htmx:
+    if not _partial(request):
         periods = with_occurrence_counts(periods)
     period = get_object_or_404(periods, pk=pk)
     site, scope_note = _grid_scope(
         request, default_site=period.base_roster.site, total=period.session_total,
         noun="period", roster_period=period,
     )
-    sessions = list(sessions_for_roster_period(roster_period=period, site=site))
-    weeks = build_week_grid(
+    window = grid_window(
         start_date=period.start_date,
         num_days=(period.end_date - period.start_date).days + 1,
-        sessions=sessions,
+        week=request.GET.get("week"),
     )
     context = {
         "period": period,
-        "weeks": weeks,
-        "site": site,
-        "sites": active_sites(),
-        "session_count": len(sessions),
+        **_grid_context(sessions_for_roster_period(roster_period=period, site=site, days=window),
+                        window, site=site, default_site=period.base_roster.site,
+                        total=period.session_total, noun="period"),
         "scope_note": scope_note,
         "can_add": request.user.has_perm("sessions_app.add_session")
         and period.accepts_sessions,
         "new_session_url": reverse("rostering:roster_period_session_create", args=[period.pk]),
     }
-    if request.htmx:
+    if _partial(request):
         return render(request, "rostering/_grid.html", context)
     context.update(_generation_context(request, period))
     return render(request, "rostering/roster_period_detail.html", context)

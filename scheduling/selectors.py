@@ -3,7 +3,7 @@
 import datetime
 import zoneinfo
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from clients import wallclock
 from clients.models import Site
@@ -46,10 +46,35 @@ def week_at_sites(monday: datetime.date, *, site=None, region=None) -> Q:
 
 
 def dashboard_stats(*, today: datetime.date) -> dict:
-    week = Session.objects.live().filter(week_at_sites(week_bounds(today)))
+    """The dashboard's figures; the live week's two counts in one pass over its sessions.
+
+    The sessions are joined to their workers once (a session with two workers is two rows, so
+    the sessions are counted distinct; one with none is one row with no worker).
+    """
+    week = (
+        Session.objects.live()
+        .filter(week_at_sites(week_bounds(today)))
+        .order_by()
+        .aggregate(
+            live=Count("pk", distinct=True),
+            unstaffed=Count("pk", filter=Q(session_workers__isnull=True)),
+        )
+    )
     return {
         "base_rosters": BaseRoster.objects.filter(active=True).count(),
         "draft_periods": RosterPeriod.objects.filter(status=RosterPeriod.Status.DRAFT).count(),
-        "live_this_week": week.count(),
-        "unstaffed_this_week": week.filter(session_workers__isnull=True).count(),
+        "live_this_week": week["live"],
+        "unstaffed_this_week": week["unstaffed"],
     }
+
+
+def dashboard_base_rosters(*, limit: int = 8):
+    """The active base rosters the dashboard lists (no session counts: it does not show them)."""
+    return BaseRoster.objects.filter(active=True).select_related("site").order_by("name")[:limit]
+
+
+def dashboard_periods(*, limit: int = 6):
+    """The latest roster periods, as the period list orders them, without its session counts."""
+    return RosterPeriod.objects.select_related("base_roster").order_by(
+        "-start_date", "base_roster__name"
+    )[:limit]

@@ -4,7 +4,6 @@ from django.utils import timezone
 
 from clients.models import Region
 from clients.selectors import active_sites, site_by_id
-from rostering.selectors import base_roster_list, roster_period_list
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, sane_date_or_none
 
 from . import selectors
@@ -15,8 +14,8 @@ def dashboard(request):
     week_start = selectors.week_bounds(today)
     context = {
         "stats": selectors.dashboard_stats(today=today),
-        "base_rosters": base_roster_list().filter(active=True)[:8],
-        "periods": roster_period_list()[:6],
+        "base_rosters": selectors.dashboard_base_rosters(limit=8),
+        "periods": selectors.dashboard_periods(limit=6),
         "roles": [g.name for g in request.user.groups.all()],
         "week_start": week_start,
     }

@@ -80,17 +80,20 @@ class Session(models.Model):
         CANCELLED = "cancelled", "Cancelled"
 
     # Home: a base roster, a roster period, or neither (straight on the live schedule).
+    # No single-column index on these foreign keys (nor on site): each leads a composite index
+    # or constraint below, which serves the same lookups. Every index costs time when a whole
+    # period's sessions change at once (publishing), so none is kept twice.
     base_roster = models.ForeignKey(
         "rostering.BaseRoster", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="sessions",
+        related_name="sessions", db_index=False,
     )
     roster_period = models.ForeignKey(
         "rostering.RosterPeriod", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="sessions",
+        related_name="sessions", db_index=False,
     )
     source_session = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="generated",
-        help_text="The base-roster session this one was generated from.",
+        help_text="The base-roster session this one was generated from.", db_index=False,
     )
     occurrence_date = models.DateField(
         null=True, blank=True,
@@ -104,7 +107,9 @@ class Session(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     subject = models.CharField(max_length=255)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="sessions")
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="sessions", db_index=False
+    )
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.PROTECT, related_name="sessions"
     )

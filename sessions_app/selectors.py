@@ -37,18 +37,36 @@ def session_grid_queryset() -> QuerySet[Session]:
     )
 
 
-def sessions_for_base_roster(*, base_roster, site=None) -> QuerySet[Session]:
+def _in_days(qs: QuerySet[Session], days: GridWindow | None) -> QuerySet[Session]:
+    """Sessions that may start on the window's days at their site's clock.
+
+    A day either side covers every zone (sites are at most a day from UTC); the grid places
+    each session by its local start date and leaves out those of the neighbouring days.
+    """
+    if days is None:
+        return qs
+    margin = datetime.timedelta(days=1)
+    start = datetime.datetime.combine(days.first_day, datetime.time.min, tzinfo=datetime.UTC)
+    end = datetime.datetime.combine(days.last_day, datetime.time.min, tzinfo=datetime.UTC)
+    return qs.filter(start__gte=start - margin, start__lt=end + 2 * margin)
+
+
+def sessions_for_base_roster(
+    *, base_roster, site=None, days: GridWindow | None = None
+) -> QuerySet[Session]:
     qs = session_grid_queryset().filter(base_roster=base_roster)
     if site is not None:
         qs = qs.filter(site=site)
-    return qs.order_by("start", "id")
+    return _in_days(qs, days).order_by("start", "id")
 
 
-def sessions_for_roster_period(*, roster_period, site=None) -> QuerySet[Session]:
+def sessions_for_roster_period(
+    *, roster_period, site=None, days: GridWindow | None = None
+) -> QuerySet[Session]:
     qs = session_grid_queryset().filter(roster_period=roster_period)
     if site is not None:
         qs = qs.filter(site=site)
-    return qs.order_by("start", "id")
+    return _in_days(qs, days).order_by("start", "id")
 
 
 def session_detail(*, pk) -> Session:
@@ -74,6 +92,53 @@ def session_detail(*, pk) -> Session:
     )
 
 
+@dataclass(frozen=True)
+class GridWindow:
+    """The week of a grid shown on the page: week `number` of `count`, seven days at most."""
+
+    number: int
+    count: int
+    first_day: datetime.date
+    last_day: datetime.date
+
+    @property
+    def num_days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.count else None
+
+
+def grid_window(*, start_date: datetime.date, num_days: int, week: str | None) -> GridWindow:
+    """The week of a grid asked for in `?week=`: its number (1, 2 …) or any date inside it.
+
+    Anything else — missing, malformed, out of range — is the first week: a link that no
+    longer fits (a period made shorter, a hand-typed date) still lands on the grid.
+    """
+    count = max(1, -(-num_days // 7))
+    number = 1
+    value = (week or "").strip()
+    if value.isdigit() and len(value) <= 3:
+        number = int(value)
+    elif value:
+        try:
+            day = datetime.date.fromisoformat(value)
+        except ValueError:
+            day = None
+        if day is not None and 0 <= (day - start_date).days < num_days:
+            number = (day - start_date).days // 7 + 1
+    if not 1 <= number <= count:
+        number = 1
+    first = start_date + datetime.timedelta(days=7 * (number - 1))
+    last = min(first + datetime.timedelta(days=6), start_date + datetime.timedelta(num_days - 1))
+    return GridWindow(number=number, count=count, first_day=first, last_day=last)
+
+
 @dataclass
 class GridDay:
     date: datetime.date
@@ -86,8 +151,14 @@ class GridWeek:
     days: list[GridDay]
 
 
-def build_week_grid(*, start_date: datetime.date, num_days: int, sessions) -> list[GridWeek]:
-    """Place sessions on rows of seven consecutive days from start_date, by local start."""
+def build_week_grid(
+    *, start_date: datetime.date, num_days: int, sessions, first_week: int = 1
+) -> list[GridWeek]:
+    """Place sessions on rows of seven consecutive days from start_date, by local start.
+
+    Sessions starting on other days are left out. `first_week` numbers the first row (a grid
+    showing week 3 of a period starts its numbering there).
+    """
     days = [GridDay(start_date + datetime.timedelta(days=i)) for i in range(num_days)]
     by_date = {d.date: d for d in days}
     for session in sessions:
@@ -97,7 +168,8 @@ def build_week_grid(*, start_date: datetime.date, num_days: int, sessions) -> li
     for day in days:
         day.sessions.sort(key=lambda s: (s.local_start.time(), s.pk))
     return [
-        GridWeek(number=i // 7 + 1, days=days[i : i + 7]) for i in range(0, num_days, 7)
+        GridWeek(number=first_week + i // 7, days=days[i : i + 7])
+        for i in range(0, num_days, 7)
     ]
 
 

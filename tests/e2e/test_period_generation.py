@@ -134,7 +134,9 @@ def test_create_generate_and_watch_progress(live_server, page: Page, base_roster
         timeout=5000
     )
     expect(page.get_by_text("Every base-roster session is in this period.")).to_be_visible()
-    expect(page.locator(".chip")).to_have_count(6)
+    # The grid shows the first week: days 1, 3, 5 and 7 of the fortnight's pattern.
+    expect(page.locator("#session-count")).to_have_text("6 sessions in this period · 4 in week 1")
+    expect(page.locator(".chip")).to_have_count(4)
     expect(page.get_by_text("Personal Care · Ada")).to_be_visible()
     expect(page.locator("#generation[hx-trigger]")).to_have_count(0)  # polling stopped
     shot(page, "period-generation-done.png")
@@ -174,6 +176,7 @@ def test_bring_in_sessions_added_to_the_base_roster(live_server, page: Page, bas
         dialog.get_by_role("button", name="Bring in").click()
         expect(page.get_by_role("status").filter(has_text="Brought in 1 session.")).to_be_visible()
     expect(page.get_by_role("dialog")).to_be_hidden()
-    expect(page.locator(".chip")).to_have_count(7)
+    expect(page.locator("#session-count")).to_have_text("7 sessions in this period · 5 in week 1")
+    expect(page.locator(".chip")).to_have_count(5)
     expect(page.get_by_text("not in this period yet")).to_have_count(0)
     shot(page, "period-bring-in-done.png")

@@ -142,14 +142,18 @@ def test_create_a_session_on_a_base_roster(live_server, page: Page, data):
     page.get_by_label("Start date").fill("2026-11-02")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name="West fortnight")).to_be_visible()
-    expect(page.locator("#session-count")).to_have_text("0 sessions")
+    expect(page.locator("#session-count")).to_have_text(
+        "0 sessions in this base roster · 0 in week 1"
+    )
 
     page.get_by_role("link", name="Roster Session", exact=True).click()
     fill_session(page, day="2026-11-03")
 
     chip = page.locator("#grid .chip").filter(has_text="09:00–12:00")
     expect(chip).to_be_visible()  # swapped into the grid without a reload
-    expect(page.locator("#session-count")).to_have_text("1 session")  # and the header's count
+    expect(page.locator("#session-count")).to_have_text(  # and the header's count
+        "1 session in this base roster · 1 in week 1"
+    )
     expect(chip).to_contain_text("Ada Lovelace")
     expect(chip).to_contain_text("Wendy Walker")
     session = Session.objects.get()
@@ -181,7 +185,7 @@ def test_create_a_group_session_on_a_roster_period(live_server, page: Page, data
 
     chip = page.locator("#grid .chip").filter(has_text="09:00–12:00")
     expect(chip).to_contain_text("Group 1:3")
-    expect(page.locator("#session-count")).to_have_text("1 session")
+    expect(page.locator("#session-count")).to_have_text("1 session in this period · 1 in week 1")
     expect(chip).to_contain_text("Ada Lovelace, Bea Arthur")
     session = Session.objects.get()
     assert session.roster_period == period and session.base_roster is None

@@ -121,7 +121,8 @@ def test_generate_runs_the_job_and_shows_the_outcome(
     assert Session.objects.filter(roster_period=period).count() == 6
     html = scheduler_client.get(period_url("roster_period_detail", period)).content.decode()
     assert "Generated 6 sessions." in html
-    assert html.count("data-session-id=") == 6
+    assert "6 sessions in this period · 2 in week 1" in html  # the grid shows a week at a time
+    assert html.count("data-session-id=") == 2
     assert "Every base-roster session is in this period." in html
 
 
@@ -237,7 +238,9 @@ def test_a_big_period_shows_one_site_and_says_so(scheduler_client, period, monke
     monkeypatch.setattr(views, "GRID_SESSION_LIMIT", 4)
     html = scheduler_client.get(period_url("roster_period_detail", period)).content.decode()
     assert "This period has 6 sessions, too many to show at once: showing Parramatta" in html
-    assert html.count("data-session-id=") == 6  # all at that one site here
+    # All at that one site here; the grid shows them a week at a time.
+    assert "6 sessions in this period · 2 in week 1" in html
+    assert html.count("data-session-id=") == 2
     assert 'selected>Parramatta Day Centre' in html
 
 
@@ -258,4 +261,11 @@ def test_period_page_queries_stay_constant(
     monkeypatch.setattr(views, "GRID_SESSION_LIMIT", 4)
     with django_assert_max_num_queries(12):
         r = scheduler_client.get(period_url("roster_period_detail", period))
-    assert r.content.decode().count("data-session-id=") == 26
+    html = r.content.decode()
+    assert "26 sessions in this period · 8 in week 1" in html  # of 4 weeks
+    assert html.count("data-session-id=") == 8
+    with django_assert_max_num_queries(12):
+        r = scheduler_client.get(period_url("roster_period_detail", period), {"week": "3"})
+    html = r.content.decode()
+    assert "26 sessions in this period · 8 in week 3" in html  # a fortnight's pattern again
+    assert html.count("data-session-id=") == 8

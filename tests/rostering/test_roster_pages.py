@@ -90,16 +90,104 @@ def test_the_base_roster_grid_places_sessions_by_day_and_time(scheduler_client):
                    start=datetime.datetime(2026, 11, 10, 8, tzinfo=SYD))
     SessionFactory(base_roster=roster, site=site, subject="Group one", work_type="group",
                    ratio="1:3", start=datetime.datetime(2026, 11, 3, 9, tzinfo=SYD))
+    url = reverse("rostering:base_roster_detail", args=[roster.pk])
+    week1 = scheduler_client.get(url).content.decode()
+    assert "Week 1 of 2" in week1 and "Roster Session" in week1
+    assert "{#" not in week1 and "{%" not in week1  # no template comment leaks onto the page
+    # The chips and "+" links fill #modal-body; they must not inherit the grid's own swap.
+    assert '<div id="grid" hx-disinherit="*"' in week1
+    assert "Group 1:3" in week1 and "Early one" not in week1
+    week2 = scheduler_client.get(url, {"week": "2"}).content.decode()
+    assert "Week 2 of 2" in week2 and 'aria-label="Week 2"' in week2
+    assert week2.index("Early one") < week2.index("Late one")
+    assert "Group 1:3" not in week2
+
+
+def period_with_sessions_in_weeks(**period_fields):
+    """A 4-week period from Mon 16 Nov 2026 with one session in each week (week n: n+1 …)."""
+    roster = BaseRosterFactory(start_date=datetime.date(2026, 11, 2), cycle_weeks=2)
+    period = RosterPeriodFactory(
+        base_roster=roster, start_date=datetime.date(2026, 11, 16),
+        end_date=datetime.date(2026, 12, 13), **period_fields,
+    )
+    site = SiteFactory(name="Parramatta")
+    for week in range(4):
+        day = period.start_date + datetime.timedelta(days=7 * week + 2)
+        SessionFactory(roster_period=period, site=site, subject=f"In week {week + 1}",
+                       start=datetime.datetime.combine(day, datetime.time(9), tzinfo=SYD))
+    return period
+
+
+def test_the_period_grid_shows_one_week_with_a_navigator(scheduler_client):
+    period = period_with_sessions_in_weeks()
+    url = reverse("rostering:roster_period_detail", args=[period.pk])
+    html = scheduler_client.get(url).content.decode()
+    assert "Week 1 of 4" in html and "(Mon 16 Nov 2026 – Sun 22 Nov 2026)" in html
+    assert "In week 1" in html and "In week 2" not in html
+    assert "4 sessions in this period · 1 in week 1" in html
+    assert 'href="?week=2"' in html and "Next week ›" in html
+    assert 'aria-disabled="true">‹ Previous week' in html  # nothing before week 1
+    html = scheduler_client.get(url, {"week": "4"}).content.decode()
+    assert "Week 4 of 4 <span" in html and "In week 4" in html and "In week 1" not in html
+    assert 'href="?week=3"' in html and 'aria-disabled="true">Next week ›' in html
+
+
+def test_a_date_chooses_its_week(scheduler_client):
+    period = period_with_sessions_in_weeks()
+    url = reverse("rostering:roster_period_detail", args=[period.pk])
+    html = scheduler_client.get(url, {"week": "2026-12-01"}).content.decode()
+    assert "Week 3 of 4" in html and "In week 3" in html
+
+
+@pytest.mark.parametrize(
+    "week", ["", "0", "5", "999999", "-1", "abc", "2", "9999-12-31", "0001-01-01", "2026-11-15",
+             "2026-13-40", "%00", "3.5"],
+)
+def test_a_bad_week_shows_the_first_week_never_an_error(scheduler_client, week):
+    period = period_with_sessions_in_weeks()
+    url = reverse("rostering:roster_period_detail", args=[period.pk])
+    r = scheduler_client.get(url, {"week": week})
+    assert r.status_code == 200
+    expected = "Week 2 of 4" if week == "2" else "Week 1 of 4"
+    assert expected in r.content.decode()
+
+
+def test_the_week_navigator_swaps_the_grid_and_the_header_count(scheduler_client):
+    period = period_with_sessions_in_weeks()
+    site = period.sessions.first().site
+    url = reverse("rostering:roster_period_detail", args=[period.pk])
+    page = scheduler_client.get(url, {"site": site.pk}).content.decode()
+    # htmx swaps the grid and keeps the week in the address; the href works without JavaScript.
+    assert f'href="?week=2&amp;site={site.pk}"' in page
+    assert f'hx-get="{url}?week=2&amp;site={site.pk}"' in page and 'hx-push-url="true"' in page
+    assert '<input type="hidden" name="week" value="1">' in page  # the site selector keeps it
+    grid = scheduler_client.get(
+        url, {"week": "2", "site": site.pk}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<html" not in grid and "In week 2" in grid
+    assert (
+        f'hx-disinherit="*" hx-get="{url}?week=2&amp;site={site.pk}" '
+        'hx-trigger="sessionSaved from:body"'
+    ) in grid
+    assert (
+        '<span id="session-count" hx-swap-oob="true">4 sessions in this period · 1 in week 2 '
+        "at Parramatta</span>"
+    ) in grid
+    # The back button restoring a page htmx has not cached gets the whole page.
+    restored = scheduler_client.get(
+        url, {"week": "2"}, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    ).content.decode()
+    assert "<html" in restored and "In week 2" in restored
+
+
+def test_a_one_week_grid_has_no_navigator(scheduler_client):
+    roster = BaseRosterFactory(start_date=datetime.date(2026, 11, 2), cycle_weeks=1)
+    SessionFactory(base_roster=roster, start=datetime.datetime(2026, 11, 3, 9, tzinfo=SYD))
     html = scheduler_client.get(
         reverse("rostering:base_roster_detail", args=[roster.pk])
     ).content.decode()
-    assert "Week 1" in html and "Week 2" in html and "Roster Session" in html
-    assert "{#" not in html and "{%" not in html  # no template comment leaks onto the page
-    # The chips and "+" links fill #modal-body; they must not inherit the grid's own swap.
-    assert '<div id="grid" hx-disinherit="*"' in html
-    week1, week2 = html.split('aria-label="Week 2"')
-    assert week2.index("Early one") < week2.index("Late one")
-    assert "Group 1:3" in week1 and "Group 1:3" not in week2
+    assert "Next week" not in html and "Week 1 <span" in html
+    assert "1 session in this base roster<" in html or "1 session in this base roster ·" in html
 
 
 @pytest.mark.parametrize("place", ["base_roster", "roster_period"])
@@ -115,13 +203,18 @@ def test_grid_queries_stay_constant_as_sessions_grow(
         period = RosterPeriodFactory(base_roster=roster)
         home = {"roster_period": period}
         url = reverse("rostering:roster_period_detail", args=[period.pk])
-    add_sessions(5, site=site, **home)
-    with django_assert_max_num_queries(12):
-        assert scheduler_client.get(url).status_code == 200
-    add_sessions(40, site=site, **home)
+    add_sessions(5, site=site, **home)  # over both weeks (days 1–5 of week 1)
+    for week in ("1", "2"):
+        with django_assert_max_num_queries(12):
+            assert scheduler_client.get(url, {"week": week}).status_code == 200
+    add_sessions(40, site=site, **home)  # 45 in all: 26 in week 1, 19 in week 2
     with django_assert_max_num_queries(12):
         r = scheduler_client.get(url)
-    assert r.content.decode().count("data-session-id=") == 45
+    assert r.content.decode().count("data-session-id=") == 26
+    with django_assert_max_num_queries(12):
+        r = scheduler_client.get(url, {"week": "2"})
+    assert r.content.decode().count("data-session-id=") == 19
+    assert "45 sessions in this " in r.content.decode()
 
 
 def test_grid_shows_each_sessions_wall_clock_time_at_its_site(scheduler_client):

@@ -37,14 +37,23 @@ def test_dashboard_counts_and_constant_queries(scheduler_client, django_assert_m
     live_sessions(3, site=site, day=today)
     SessionFactory(site=site, start=datetime.datetime.combine(
         today, datetime.time(18), tzinfo=SYD))  # no worker
-    with django_assert_max_num_queries(12):
+    # Two workers: still one session on the live schedule.
+    SessionWorkerFactory(session=SessionFactory(site=site, start=datetime.datetime.combine(
+        today, datetime.time(6), tzinfo=SYD)))
+    SessionWorkerFactory.create_batch(2, session=SessionFactory(
+        site=site, start=datetime.datetime.combine(today, datetime.time(20), tzinfo=SYD)))
+    with django_assert_max_num_queries(9):
         html = scheduler_client.get(reverse("scheduling:dashboard")).content.decode()
     assert "Weekly pattern" in html
-    assert '<div class="num">4</div><div class="label">Sessions on the live' in html
+    assert '<div class="num">6</div><div class="label">Sessions on the live' in html
     assert '<div class="num">1</div><div class="label">Live sessions this week with no' in html
     live_sessions(30, site=site, day=today)
-    with django_assert_max_num_queries(12):
-        scheduler_client.get(reverse("scheduling:dashboard"))
+    for _ in range(10):
+        BaseRosterFactory()
+        RosterPeriodFactory()
+    with django_assert_max_num_queries(9):
+        html = scheduler_client.get(reverse("scheduling:dashboard")).content.decode()
+    assert '<div class="num">36</div><div class="label">Sessions on the live' in html
 
 
 def test_live_schedule_is_scoped_by_week_and_site_and_paginated(

@@ -79,7 +79,8 @@ def test_the_header_count_follows_a_save(scheduler_client, world, home):
     obj = world[home]
     url = obj.get_absolute_url()
     page = scheduler_client.get(url).content.decode()
-    assert '<span id="session-count">0 sessions</span>' in page
+    noun = "base roster" if home == "roster" else "period"
+    assert f'<span id="session-count">0 sessions in this {noun}' in page
 
     create_url = reverse(
         f"rostering:{'base_roster' if home == 'roster' else 'roster_period'}_session_create",
@@ -90,4 +91,4 @@ def test_the_header_count_follows_a_save(scheduler_client, world, home):
     assert "sessionSaved" in saved.headers["HX-Trigger"]
 
     grid = scheduler_client.get(url, headers=HTMX).content.decode()
-    assert '<span id="session-count" hx-swap-oob="true">1 session</span>' in grid
+    assert f'<span id="session-count" hx-swap-oob="true">1 session in this {noun}' in grid

@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Exists, Max, QuerySet
 from django.utils import timezone
 
 from clients import wallclock
@@ -16,7 +16,7 @@ from jobs.models import Job
 from jobs.selectors import is_busy, latest_job
 from sessions_app.models import Session, SessionWorker
 
-from .checks import ERROR, NOT_CANCELLED, RULES, WARNING, Rule, live_sessions
+from .checks import ERROR, NOT_CANCELLED, RULES, WARNING, Rule
 from .models import JOB_GENERATE, JOB_VALIDATE, BaseRoster, PeriodValidation, RosterPeriod
 
 REPORT_PAGE_SIZE = 25
@@ -124,9 +124,27 @@ def _period_bounds(period: RosterPeriod):
 
 
 def live_changed_since(*, period: RosterPeriod, since: datetime.datetime) -> bool:
-    """Did a live session around the period's dates change after `since` (one query)?"""
+    """Did a live session around the period's dates change after `since` (one query)?
+
+    Live sessions are those of published periods and those made on the live schedule: asked
+    as two EXISTS, each led by the sessions' (roster_period, start) index, rather than one OR
+    over a join, which has PostgreSQL read every session.
+    """
     start, end = _period_bounds(period)
-    return live_sessions(start=start, end=end).filter(updated_at__gt=since).exists()
+    changed = Session.objects.overlapping(start, end).filter(
+        status__in=NOT_CANCELLED, updated_at__gt=since
+    )
+    published = RosterPeriod.objects.filter(status=RosterPeriod.Status.PUBLISHED)
+    flags = (
+        RosterPeriod.objects.filter(pk=period.pk)
+        .annotate(
+            in_published=Exists(changed.filter(roster_period__in=published.values("pk"))),
+            made_live=Exists(changed.filter(roster_period__isnull=True, base_roster__isnull=True)),
+        )
+        .values_list("in_published", "made_live")
+        .first()
+    )
+    return bool(flags and any(flags))
 
 
 @dataclass
@@ -145,12 +163,14 @@ class Readiness:
 
 
 def publish_readiness(
-    *, period: RosterPeriod, validation: Job | None = None, fetch=True, generating=None
+    *, period: RosterPeriod, validation: Job | None = None, fetch=True, generating=None,
+    state: SessionsState | None = None,
 ) -> Readiness:
     """What stands between the period and publishing; a fixed number of queries.
 
     Publishing needs a finished validation without errors, newer than the last change to the
-    period's sessions (and to the live sessions around its dates).
+    period's sessions (and to the live sessions around its dates). `state`: the period's
+    `period_sessions_state`, when the caller has it already (the period page counts it).
     """
     if fetch:
         validation = latest_validation(period=period)
@@ -178,7 +198,8 @@ def publish_readiness(
         return ready
     # Only once there is something to publish: the page without a validation stays light.
     ready.earlier_unpublished = list(earlier_unpublished_periods(period=period))
-    state = period_sessions_state(period=period)
+    if state is None:
+        state = period_sessions_state(period=period)
     if state.count != found.session_count or (
         state.updated_at
         and found.sessions_updated_at

@@ -27,14 +27,14 @@ PERMISSION = "rostering.change_rosterperiod"
 
 
 def validation_panel_context(
-    request, period: RosterPeriod, *, notice: str = "", generating=None
+    request, period: RosterPeriod, *, notice: str = "", generating=None, state=None
 ) -> dict:
-    """Everything the panel shows, in a fixed number of queries (one fewer when the caller
-    knows already whether the period's sessions are being generated)."""
+    """Everything the panel shows, in a fixed number of queries (fewer when the caller knows
+    already whether the period's sessions are being generated, or their `state`)."""
     # One query for a period never validated, none for a published one.
     validation = None if period.is_published else selectors.latest_validation(period=period)
     readiness = selectors.publish_readiness(
-        period=period, validation=validation, fetch=False, generating=generating
+        period=period, validation=validation, fetch=False, generating=generating, state=state
     )
     rule = request.GET.get("rule") if request.GET.get("rule") in RULES else None
     checked = selectors.validation_outcome(validation)

@@ -2,8 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -12,7 +11,6 @@ from django_htmx.http import HttpResponseClientRedirect
 from clients.formatting import nice_date, nice_date_range
 from clients.selectors import active_sites, site_by_id
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR
-from sessions_app.models import Session
 from sessions_app.selectors import (
     build_week_grid,
     first_site_with_sessions,
@@ -181,20 +179,14 @@ def _grid_context(sessions, window, *, site, default_site, total, noun) -> dict:
 
 
 def roster_period_detail(request, pk):
-    periods = RosterPeriod.objects.select_related("base_roster__site").annotate(
-        session_total=Coalesce(
-            Subquery(
-                Session.objects.filter(roster_period=OuterRef("pk"))
-                .values("roster_period")
-                .annotate(n=Count("pk"))
-                .values("n")
-            ),
-            0,
-        )
-    )
+    periods = RosterPeriod.objects.select_related("base_roster__site")
     if not _partial(request):
         periods = with_occurrence_counts(periods)
     period = get_object_or_404(periods, pk=pk)
+    # One pass over the period's sessions: the header's count, and (for the validation panel)
+    # whether they changed since the last validation.
+    state = selectors.period_sessions_state(period=period)
+    period.session_total = state.count
     site, scope_note = _grid_scope(
         request, default_site=period.base_roster.site, total=period.session_total,
         noun="period", roster_period=period,
@@ -213,6 +205,7 @@ def roster_period_detail(request, pk):
         "can_add": request.user.has_perm("sessions_app.add_session")
         and period.accepts_sessions,
         "new_session_url": reverse("rostering:roster_period_session_create", args=[period.pk]),
+        "sessions_state": state,
     }
     if _partial(request):
         return render(request, "rostering/_grid.html", context)

@@ -250,7 +250,7 @@ def test_period_page_queries_stay_constant(
     services.roster_period_generate(period=period)
     # The jobs' content type is looked up once per process (Django caches it), not per page.
     ContentType.objects.get_for_model(RosterPeriod)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         scheduler_client.get(period_url("roster_period_detail", period))
     for i in range(10):
         add_pattern_session(
@@ -259,12 +259,12 @@ def test_period_page_queries_stay_constant(
         )
     services.roster_period_generate(period=period)
     monkeypatch.setattr(views, "GRID_SESSION_LIMIT", 4)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         r = scheduler_client.get(period_url("roster_period_detail", period))
     html = r.content.decode()
     assert "26 sessions in this period · 8 in week 1" in html  # of 4 weeks
     assert html.count("data-session-id=") == 8
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         r = scheduler_client.get(period_url("roster_period_detail", period), {"week": "3"})
     html = r.content.decode()
     assert "26 sessions in this period · 8 in week 3" in html  # a fortnight's pattern again

@@ -140,7 +140,7 @@ class Command(BaseCommand):
 
     PHASES = (
         "phase_sql_copy", "phase_generate", "phase_generate_again",
-        "phase_validate", "phase_publish", "phase_pages",
+        "phase_validate", "phase_draft_page", "phase_publish", "phase_pages",
     )
 
     def add_arguments(self, parser):
@@ -249,6 +249,11 @@ class Command(BaseCommand):
         """Publish it (one transaction) and send one email per worker (scheduling)."""
 
         for m in bench.phase_publish(ctx.period, measure):
+            ctx.results[m.phase] = m
+
+    def phase_draft_page(self, ctx: Context) -> None:
+        """The period's page while it is a validated draft (its report shown)."""
+        for m in bench.phase_pages(ctx.period, measure, which=("period",), label=" (draft)"):
             ctx.results[m.phase] = m
 
     def phase_pages(self, ctx: Context) -> None:

@@ -18,8 +18,9 @@ from rostering.publishing import (
     period_validation_run,
     roster_period_publish,
 )
+from rostering.selectors import publish_readiness
 from sessions_app.models import Session
-from tests.factories import RosterPeriodFactory, WorkerFactory
+from tests.factories import BaseRosterFactory, RosterPeriodFactory, WorkerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -234,6 +235,26 @@ def test_a_deleted_session_needs_a_new_validation(pw, staffed, validate):
     validate()
     staffed[2].delete()
     with pytest.raises(ValidationError, match="changed after the last validation"):
+        publish(pw["period"])
+
+
+def test_a_change_in_another_published_period_around_the_dates_needs_a_new_validation(
+    pw, staffed, add_session, validate
+):
+    other = RosterPeriodFactory(
+        base_roster=BaseRosterFactory(), start_date=datetime.date(2026, 11, 16),
+        end_date=datetime.date(2026, 11, 29), status=RosterPeriod.Status.PUBLISHED,
+    )
+    live = add_session("2026-11-18", "14:00", period=other)
+    far = add_session("2027-03-03", "14:00", period=other)  # outside the dates around it
+    validate()
+    far.comments = "Changed, months away"
+    far.save()
+    assert not publish_readiness(period=pw["period"]).stale
+    live.comments = "Changed"
+    live.save()
+    assert publish_readiness(period=pw["period"]).stale
+    with pytest.raises(ValidationError, match="live schedule around these dates changed"):
         publish(pw["period"])
 
 

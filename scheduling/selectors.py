@@ -2,14 +2,17 @@
 
 import datetime
 import zoneinfo
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from clients import wallclock
-from clients.models import Site
+from clients.models import Client, Site
 from rostering.models import BaseRoster, RosterPeriod
-from sessions_app.models import Session
+from sessions_app.models import Session, SessionClient, SessionWorker
 from sessions_app.selectors import session_grid_queryset
+from workforce.models import Worker
 
 
 def live_schedule(*, monday: datetime.date, site=None, region=None):
@@ -20,6 +23,15 @@ def live_schedule(*, monday: datetime.date, site=None, region=None):
     if region is not None:
         qs = qs.filter(site__region=region)
     return qs.filter(week_at_sites(monday, site=site, region=region)).order_by("start", "id")
+
+
+def live_sessions_in_days(
+    sessions: QuerySet[Session], *, first_day: datetime.date, num_days: int, site=None,
+    region=None,
+) -> QuerySet[Session]:
+    """The live sessions among `sessions` overlapping these days at their own site's clocks
+    (`site`/`region`: the scope already filtered on, to name only the zones it has)."""
+    return sessions.live().filter(days_at_sites(first_day, num_days, site=site, region=region))
 
 
 def week_bounds(day: datetime.date) -> datetime.date:
@@ -33,16 +45,149 @@ def week_at_sites(monday: datetime.date, *, site=None, region=None) -> Q:
     One time range per zone of the sites in scope (a handful), so a Perth session on Sunday
     at 23:00 is in that week, not the next one as Sydney's clocks would have it.
     """
+    return days_at_sites(week_bounds(monday), 7, site=site, region=region)
+
+
+def days_at_sites(first_day: datetime.date, num_days: int, *, site=None, region=None) -> Q:
+    """Sessions overlapping `first_day` 00:00 to `num_days` later, 00:00, on their own site's
+    clocks: one time range per zone of the sites in scope (one query finds the zones)."""
     if site is not None:
         zones = [site.time_zone]
     else:
         sites = Site.objects.all() if region is None else Site.objects.filter(region=region)
-        zones = sorted(set(sites.values_list("time_zone", flat=True)))
+        zones = sorted(set(sites.order_by().values_list("time_zone", flat=True).distinct()))
+    last = first_day + datetime.timedelta(days=num_days - 1)
     condition = Q(pk__in=[])
     for name in zones:
-        _, start, end = wallclock.week_bounds(monday, zoneinfo.ZoneInfo(name))
+        tz = zoneinfo.ZoneInfo(name)
+        start, _ = wallclock.local_day_bounds(first_day, tz)
+        _, end = wallclock.local_day_bounds(last, tz)
         condition |= Q(site__time_zone=name, start__lt=end, end__gt=start)
     return condition
+
+
+# --- the live schedule's board: a page of rows and the sessions in them -----------------------
+ROWS_PER_PAGE = 25
+
+
+@dataclass
+class BoardSession:
+    """A session as the board shows it: plain values (no model instances: a region's week is
+    thousands of sessions), times as wall-clock times at its site."""
+
+    pk: int
+    start: datetime.datetime  # naive, at the site
+    end: datetime.datetime  # naive, at the site
+    status: str
+    work_type: str
+    subject: str
+    site_id: int
+    site: str
+    session_type: str
+    ratio: str
+    workers: list[tuple[int, str]] = field(default_factory=list)
+    clients: list[tuple[int, str, bool]] = field(default_factory=list)  # (id, name, cancelled)
+
+
+@dataclass
+class BoardRows:
+    kind: str  # worker, client or site
+    page: object  # a Paginator page of (pk, label) pairs
+    none_row: bool  # page 1 of worker/client rows also has the "Unstaffed" / "No client" row
+    sessions: list[BoardSession]
+
+
+def _person(first, last, preferred=""):
+    return f"{preferred or first} {last}"
+
+
+def board_row_queryset(sessions: QuerySet[Session], *, rows: str) -> QuerySet:
+    """The rows that have sessions among `sessions`, in name order, as (pk, label parts)."""
+    if rows == "worker":
+        links = SessionWorker.objects.filter(session__in=sessions.values("pk"))
+        return (
+            Worker.objects.filter(pk__in=links.values("worker_id"))
+            .order_by("last_name", "first_name", "pk")
+            .values_list("pk", "first_name", "last_name")
+        )
+    if rows == "client":
+        links = SessionClient.objects.filter(session__in=sessions.values("pk"))
+        return (
+            Client.objects.filter(pk__in=links.values("client_id"))
+            .order_by("last_name", "first_name", "pk")
+            .values_list("pk", "first_name", "last_name", "preferred_name")
+        )
+    return (
+        Site.objects.filter(pk__in=sessions.values("site_id"))
+        .order_by("name", "pk")
+        .values_list("pk", "name", "time_zone")
+    )
+
+
+def live_board(
+    sessions: QuerySet[Session], *, rows: str, page_number, per_page: int = ROWS_PER_PAGE
+) -> BoardRows:
+    """One page of rows and the sessions of those rows among `sessions` (already scoped to the
+    days shown and filtered), in a fixed number of queries: the rows' count and page, the
+    sessions, their workers, their clients.
+
+    By worker (or client), page 1 also has the row of sessions with none; a session with two
+    workers is in both their rows.
+    """
+    page = Paginator(board_row_queryset(sessions, rows=rows), per_page).get_page(page_number)
+    ids = [r[0] for r in page.object_list]
+    with_none = page.number == 1 and rows in ("worker", "client")
+    if rows == "worker":
+        link = SessionWorker.objects.filter(session=OuterRef("pk"), worker_id__in=ids)
+        mine = Q(Exists(link))
+        if with_none:
+            mine |= ~Exists(SessionWorker.objects.filter(session=OuterRef("pk")))
+    elif rows == "client":
+        link = SessionClient.objects.filter(session=OuterRef("pk"), client_id__in=ids)
+        mine = Q(Exists(link))
+        if with_none:
+            mine |= ~Exists(SessionClient.objects.filter(session=OuterRef("pk")))
+    else:
+        mine = Q(site_id__in=ids)
+    found = list(
+        sessions.filter(mine)
+        .order_by("start", "pk")
+        .values_list(
+            "pk", "start", "end", "status", "work_type", "subject", "site_id", "site__name",
+            "site__time_zone", "session_type__name", "ratio",
+        )
+    )
+    by_pk = {}
+    board = []
+    for pk, start, end, status, work_type, subject, site_id, site, tz, kind, ratio in found:
+        zone = wallclock.zone(tz)
+        s = BoardSession(
+            pk, wallclock.to_local(start, zone), wallclock.to_local(end, zone), status,
+            work_type, subject, site_id, site, kind, ratio,
+        )
+        by_pk[pk] = s
+        board.append(s)
+    if by_pk:
+        chosen = list(by_pk)
+        for session_id, worker_id, first, last in (
+            SessionWorker.objects.filter(session_id__in=chosen)
+            .order_by("worker__last_name", "worker__first_name", "worker_id")
+            .values_list("session_id", "worker_id", "worker__first_name", "worker__last_name")
+        ):
+            by_pk[session_id].workers.append((worker_id, _person(first, last)))
+        for session_id, client_id, status, first, last, preferred in (
+            SessionClient.objects.filter(session_id__in=chosen)
+            .order_by("client__last_name", "client__first_name", "client_id")
+            .values_list(
+                "session_id", "client_id", "status", "client__first_name",
+                "client__last_name", "client__preferred_name",
+            )
+        ):
+            by_pk[session_id].clients.append(
+                (client_id, _person(first, last, preferred),
+                 status == SessionClient.Status.CANCELLED)
+            )
+    return BoardRows(kind=rows, page=page, none_row=with_none, sessions=board)
 
 
 def dashboard_stats(*, today: datetime.date) -> dict:

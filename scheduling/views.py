@@ -1,12 +1,12 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
-from clients.models import Region
-from clients.selectors import active_sites, site_by_id
-from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, sane_date_or_none
+from sessions_app.models import Session
 
 from . import selectors
+from .board import build_board
+from .filters import ROWS, VIEWS, LiveScheduleFilter, LiveViewForm
 
 
 def dashboard(request):
@@ -23,30 +23,46 @@ def dashboard(request):
 
 
 def live(request):
-    """The live schedule: sessions of published periods and those made on it, by week."""
-    asked = request.GET.get("week", "")
-    day = sane_date_or_none(asked)
-    week_error = ""
-    if asked and day is None:
-        week_error = (
-            f"“{asked[:40]}” is not a week we can show: give a date from "
-            f"{EARLIEST_YEAR} to {LATEST_YEAR} as YYYY-MM-DD. Showing this week."
-        )
-    monday = selectors.week_bounds(day or timezone.localdate())
-    site = site_by_id(request.GET.get("site"))
-    region_id = parse_id(request.GET.get("region"))
-    region = Region.objects.filter(pk=region_id).first() if region_id else None
-    sessions = selectors.live_schedule(monday=monday, site=site, region=region)
-    page = Paginator(sessions, 50).get_page(request.GET.get("page"))
+    """The live schedule: a board of rows (workers, clients or sites) over a day, a week or a
+    fortnight, filtered; all of it in the query string. htmx requests get the board alone
+    (`_live.html`), except a history restore (the back button), which gets the whole page."""
+    today = timezone.localdate()
+    view, rows, day, problems = LiveViewForm(request.GET).settings(today=today)
+    num_days = VIEWS[view]
+    first_day = day if view == "day" else selectors.week_bounds(day)
+    filterset = LiveScheduleFilter(request.GET or None, queryset=Session.objects.all())
+    if filterset.is_bound and not filterset.is_valid():
+        problems.append("Some filters could not be used: see the message by each.")
+    sessions = selectors.live_sessions_in_days(
+        filterset.qs, first_day=first_day, num_days=num_days, **filterset.scope()
+    )
+    data = selectors.live_board(sessions, rows=rows, page_number=request.GET.get("page"))
+    board = build_board(data, first_day=first_day, num_days=num_days)
+    step = timezone.timedelta(days=num_days)
+    last_day = first_day + timezone.timedelta(days=num_days - 1)
     context = {
-        "page": page,
-        "monday": monday,
-        "prev_week": monday - timezone.timedelta(days=7),
-        "next_week": monday + timezone.timedelta(days=7),
-        "sites": active_sites(),
-        "regions": Region.objects.all(),
-        "site": site,
-        "region": region,
-        "week_error": week_error,
+        "filter": filterset,
+        "board": board,
+        "page": data.page,
+        "view": view,
+        "views": list(VIEWS),
+        "rows": rows,
+        "row_choices": ROWS,
+        "first_day": first_day,
+        "last_day": last_day,
+        "day": day,
+        "today": today,
+        "shows_today": first_day <= today <= last_day,
+        "prev_date": (first_day - step).isoformat(),
+        "next_date": (first_day + step).isoformat(),
+        "statuses": Session.Status.choices,
+        "problems": problems,
     }
-    return render(request, "scheduling/live.html", context, status=400 if week_error else 200)
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "scheduling/_live.html" if partial else "scheduling/live.html"
+    status = 200
+    if problems:  # htmx swaps a 422 (as form errors), not a 400
+        status = 422 if partial else 400
+    response = render(request, template, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

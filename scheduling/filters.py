@@ -10,6 +10,9 @@ import datetime
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from django.forms.utils import flatatt
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from clients.models import Client, Region, Site
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, sane_date_or_none
@@ -18,6 +21,22 @@ from workforce.models import Worker
 
 VIEWS = {"day": 1, "week": 7, "fortnight": 14}  # days shown
 ROWS = {"worker": "By worker", "client": "By client", "site": "By site"}
+
+
+class QuickSelect(forms.Select):
+    """A <select> written with string formatting rather than a template per option: the
+    worker and client lists run to hundreds of options, and the page is re-rendered on every
+    change of a filter."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        chosen = "" if value is None else str(value)
+        options = "".join(
+            f'<option value="{escape(v)}"{" selected" if v == chosen else ""}>'
+            f"{escape(label)}</option>"
+            for v, label in ((("" if o is None else str(o)), label) for o, label in self.choices)
+        )
+        return mark_safe(f'<select name="{escape(name)}"{flatatt(attrs)}>{options}</select>')
 
 
 def _with_chosen(qs, condition: Q, chosen_pk):
@@ -36,27 +55,30 @@ class LiveScheduleFilter(django_filters.FilterSet):
 
     region = django_filters.ModelChoiceFilter(
         field_name="site__region", queryset=Region.objects.all(), label="Region",
-        empty_label="All regions",
+        empty_label="All regions", widget=QuickSelect,
     )
     site = django_filters.ModelChoiceFilter(
-        queryset=Site.objects.all(), label="Site", empty_label="All sites"
+        queryset=Site.objects.all(), label="Site", empty_label="All sites", widget=QuickSelect,
     )
     worker = django_filters.ModelChoiceFilter(
-        queryset=Worker.objects.all(), method="filter_worker", label="Worker",
+        queryset=Worker.objects.all(), method="filter_worker", label="Worker", widget=QuickSelect,
         empty_label="All workers",
     )
     client = django_filters.ModelChoiceFilter(
-        queryset=Client.objects.all(), method="filter_client", label="Client",
+        queryset=Client.objects.all(), method="filter_client", label="Client", widget=QuickSelect,
         empty_label="All clients",
     )
     work_type = django_filters.ChoiceFilter(
-        choices=Session.WorkType.choices, label="Work type", empty_label="Any work type"
+        choices=Session.WorkType.choices, label="Work type", empty_label="Any work type",
+        widget=QuickSelect,
     )
     session_type = django_filters.ModelChoiceFilter(
-        queryset=SessionType.objects.all(), label="Session type", empty_label="Any session type"
+        queryset=SessionType.objects.all(), label="Session type",
+        empty_label="Any session type", widget=QuickSelect,
     )
     status = django_filters.ChoiceFilter(
-        choices=Session.Status.choices, label="Status", empty_label="Any status"
+        choices=Session.Status.choices, label="Status", empty_label="Any status",
+        widget=QuickSelect,
     )
 
     class Meta:
@@ -67,6 +89,7 @@ class LiveScheduleFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         data = data or {}
         region_id = parse_id(data.get("region"))
+        self.form.label_suffix = ""
         fields = self.form.fields
         sites = Site.objects.only("pk", "name", "time_zone")
         workers = Worker.objects.only("pk", "first_name", "last_name")

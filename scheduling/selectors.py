@@ -5,14 +5,15 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from clients import wallclock
-from clients.models import Client, Site
+from clients.models import Site
 from rostering.models import BaseRoster, RosterPeriod
 from sessions_app.models import Session, SessionClient, SessionWorker
 from sessions_app.selectors import session_grid_queryset
-from workforce.models import Worker
 
 
 def live_schedule(*, monday: datetime.date, site=None, region=None):
@@ -102,26 +103,41 @@ def _person(first, last, preferred=""):
 
 
 def board_row_queryset(sessions: QuerySet[Session], *, rows: str) -> QuerySet:
-    """The rows that have sessions among `sessions`, in name order, as (pk, label parts)."""
+    """The rows that have sessions among `sessions`, in name order, as (pk, label parts).
+
+    Read from the links of those sessions (DISTINCT), not as "workers having a session
+    among …": PostgreSQL would then walk every worker in name order and probe each one's
+    sessions of all weeks, where this finds the week's few thousand sessions first.
+    """
     if rows == "worker":
-        links = SessionWorker.objects.filter(session__in=sessions.values("pk"))
         return (
-            Worker.objects.filter(pk__in=links.values("worker_id"))
-            .order_by("last_name", "first_name", "pk")
-            .values_list("pk", "first_name", "last_name")
+            SessionWorker.objects.filter(session__in=sessions.values("pk"))
+            .order_by("worker__last_name", "worker__first_name", "worker_id")
+            .values_list("worker_id", "worker__first_name", "worker__last_name")
+            .distinct()
         )
     if rows == "client":
-        links = SessionClient.objects.filter(session__in=sessions.values("pk"))
         return (
-            Client.objects.filter(pk__in=links.values("client_id"))
-            .order_by("last_name", "first_name", "pk")
-            .values_list("pk", "first_name", "last_name", "preferred_name")
+            SessionClient.objects.filter(session__in=sessions.values("pk"))
+            .order_by("client__last_name", "client__first_name", "client_id")
+            .values_list(
+                "client_id", "client__first_name", "client__last_name", "client__preferred_name"
+            )
+            .distinct()
         )
     return (
-        Site.objects.filter(pk__in=sessions.values("site_id"))
+        Site.objects.filter(Exists(sessions.filter(site_id=OuterRef("pk"))))
         .order_by("name", "pk")
         .values_list("pk", "name", "time_zone")
     )
+
+
+def _ids_param(ids: list[int]):
+    """`ids` for an `__in` lookup: on PostgreSQL one array parameter (`unnest`), not thousands
+    of parameters to build and send."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return ids
 
 
 def live_board(
@@ -168,7 +184,7 @@ def live_board(
         by_pk[pk] = s
         board.append(s)
     if by_pk:
-        chosen = list(by_pk)
+        chosen = _ids_param(list(by_pk))
         for session_id, worker_id, first, last in (
             SessionWorker.objects.filter(session_id__in=chosen)
             .order_by("worker__last_name", "worker__first_name", "worker_id")

@@ -64,20 +64,20 @@ PAGE_SESSIONS = {
 PAGE_ROWS = {
     "site": "SELECT 0 AS id",
     "worker": f"""
-        SELECT p.id FROM rostering_worker p WHERE p.id IN (
-            SELECT worker_id FROM sessions_app_sessionworker
-            WHERE session_id IN (SELECT id FROM week))
+        SELECT DISTINCT p.last_name, p.first_name, p.id FROM week
+        JOIN sessions_app_sessionworker sw ON sw.session_id = week.id
+        JOIN rostering_worker p ON p.id = sw.worker_id
         ORDER BY p.last_name, p.first_name, p.id LIMIT {ROWS_PER_PAGE}
     """,
     "client": f"""
-        SELECT p.id FROM clients_client p WHERE p.id IN (
-            SELECT client_id FROM sessions_app_sessionclient
-            WHERE session_id IN (SELECT id FROM week))
+        SELECT DISTINCT p.last_name, p.first_name, p.id FROM week
+        JOIN sessions_app_sessionclient sc ON sc.session_id = week.id
+        JOIN clients_client p ON p.id = sc.client_id
         ORDER BY p.last_name, p.first_name, p.id LIMIT {ROWS_PER_PAGE}
     """,
 }
 SQL = """
-    WITH week AS ({week}), page AS ({rows}), shown AS ({sessions})
+    WITH week AS MATERIALIZED ({week}), page AS MATERIALIZED ({rows}), shown AS ({sessions})
     SELECT s.id, s.start, s."end", s.status, s.work_type, s.subject, s.ratio, site.name,
            site.time_zone, st.name, wk.id, wk.first_name, wk.last_name,
            c.id, c.first_name, c.last_name, c.preferred_name, sc.status

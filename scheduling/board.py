@@ -37,7 +37,7 @@ class Block:
     clipped_start: bool
     clipped_end: bool
     text: str  # what the block shows after its time, by the row kind
-    label: str  # its accessible name and tooltip
+    label: str  # its tooltip: the accessible description, or the name of a bare bar
     url: str  # the session form
 
     @property
@@ -59,6 +59,10 @@ def block_html(b: Block, kind: str) -> str:
     Written here rather than in the template: a region's week by site is thousands of blocks,
     and Python's string formatting renders them an order of magnitude faster than template
     tags. Every value from the database goes through `escape`.
+
+    The link's name is what it shows (time and names); its title, the whole session (when,
+    subject, status, clients, workers, site) is its description and tooltip — and its name
+    when the block is too narrow to show text (a bare bar, see live.css).
     """
     s = b.session
     classes = f"block st-{s.status}"
@@ -78,9 +82,8 @@ def block_html(b: Block, kind: str) -> str:
     label = escape(b.label)
     return (
         f'<li class="{classes}" style="{b.style}"><a href="{b.url}" hx-get="{b.url}" '
-        f'hx-target="#modal-body" data-session-id="{s.pk}" aria-label="{label}" '
-        f'title="{label}"><span class="b-time">{_hm(s.start)}</span> '
-        f'<span class="b-text">{text}</span></a></li>'
+        f'hx-target="#modal-body" data-session-id="{s.pk}" title="{label}">'
+        f'<span class="b-time">{_hm(s.start)}</span> <span class="b-text">{text}</span></a></li>'
     )
 
 

@@ -73,7 +73,8 @@ def test_the_live_schedule(live_server, page: Page, ui_world):
     page.screenshot(path="/tmp/live-day-clients.png", full_page=True)
 
     # Keyboard: Tab reaches the block (a focus ring shows), Enter opens the session form.
-    block = bea.get_by_role("link", name=re.compile(r"^09:00–11:00"))
+    block = bea.get_by_role("link", name=re.compile(r"^09:00 Wendy Walker"))
+    expect(block).to_have_attribute("title", re.compile(r"^09:00–11:00 .*Rostered"))
     page.get_by_role("group", name="Rows").get_by_role("link", name="By site").focus()
     for _ in range(60):
         page.keyboard.press("Tab")

@@ -123,7 +123,7 @@ def test_statuses_and_cancelled_clients(scheduler_client, world):
     link.save()
     _, html = get(scheduler_client, rows="worker")
     assert "<s>Bea Arthur</s>" in row_of(html, "Will Weaver")
-    assert "Bea Arthur (cancelled)" in html  # in the block's accessible name too
+    assert "Bea Arthur (cancelled)" in html  # in the block's title (its description) too
     for label in ("Draft", "Rostered", "In Progress", "Complete", "Cancelled"):
         assert f"</span>{label}</li>" in html  # the legend
 

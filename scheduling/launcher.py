@@ -80,8 +80,9 @@ def search_words(q: str) -> list[str]:
 
 
 def pages_for(user, q: str, *, limit: int = PER_KIND) -> list[Hit]:
-    """The pages this user may open whose name (or other words) contain every typed word;
-    those whose name starts with the search first."""
+    """The pages this user may open where every typed word starts a word of the page's name
+    (or of its other words): "sched" finds Scheduling, "new ro" New roster period. Those whose
+    name starts with the search come first."""
     words = [w.casefold() for w in search_words(q)]
     if not words:
         return []
@@ -91,8 +92,8 @@ def pages_for(user, q: str, *, limit: int = PER_KIND) -> list[Hit]:
             continue
         if page.permission and not user.has_perm(page.permission):
             continue
-        text = f"{page.label} {page.words}".casefold()
-        if all(w in text for w in words):
+        page_words = f"{page.label} {page.words}".casefold().split()
+        if all(any(pw.startswith(w) for pw in page_words) for w in words):
             starts = page.label.casefold().startswith(q.strip().casefold())
             found.append((not starts, Hit(page.label, reverse(page.url_name))))
     found.sort(key=lambda pair: pair[0])  # stable: PAGES order within each

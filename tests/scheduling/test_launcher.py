@@ -222,3 +222,22 @@ def test_query_count_is_fixed(scheduler_client, django_assert_max_num_queries):
     with django_assert_max_num_queries(10):
         page = scheduler_client.get(URL, {"q": "kel"})
     assert page.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "q, pages",
+    [
+        ("sched", ["Scheduling"]),
+        ("SCHED", ["Scheduling"]),
+        ("ro", ["Roster Periods", "Base Rosters", "Create a base roster", "New roster period"]),
+        ("new ro", ["New roster period", "Create a base roster"]),  # its other word "new"
+        ("base", ["Base Rosters", "Create a base roster"]),
+        ("dash", ["Dashboard"]),
+        ("hed", []),  # inside a word: not a match
+    ],
+)
+def test_pages_match_from_the_start_of_a_word(scheduler_client, q, pages):
+    from scheduling.launcher import pages_for
+
+    user = scheduler_client.get(reverse("scheduling:dashboard")).wsgi_request.user
+    assert [hit.label for hit in pages_for(user, q)] == pages

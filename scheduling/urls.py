@@ -1,10 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import launcher_views, views
 
 app_name = "scheduling"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("scheduling/", views.live, name="live"),
+    path("scheduling/launcher/", launcher_views.launcher, name="launcher"),
 ]

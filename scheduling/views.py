@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
@@ -5,6 +6,7 @@ from django.utils import timezone
 from clients.models import Region
 from clients.selectors import active_sites, site_by_id
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, sane_date_or_none
+from sessions_app.views import Saved, session_form
 
 from . import selectors
 
@@ -50,3 +52,17 @@ def live(request):
         "week_error": week_error,
     }
     return render(request, "scheduling/live.html", context, status=400 if week_error else 200)
+
+
+@permission_required("sessions_app.add_session", raise_exception=True)
+def new_session(request):
+    """New Session on the live schedule: the session form, with Recurrence, whose main
+    button is "Save and Roster" (`roster_saved` runs after the save has committed)."""
+    return session_form(request, after_save=roster_saved)
+
+
+def roster_saved(request, saved: Saved):
+    """After "Save and Roster": roster the saved sessions (`saved.session_ids`, `saved.series`)
+    in a background job. Rostering is not built yet, so the sessions stay Draft and the usual
+    response follows (None)."""
+    return None

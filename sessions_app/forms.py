@@ -575,7 +575,7 @@ class RecurrenceForm(forms.Form):
     )
     ends = forms.ChoiceField(
         label="Ends", required=False, widget=forms.RadioSelect,
-        choices=[(recurrence.ENDS_COUNT, "After a number of times"),
+        choices=[(recurrence.ENDS_COUNT, "After a number of sessions"),
                  (recurrence.ENDS_UNTIL, "On a date")],
     )
     count = forms.IntegerField(

@@ -248,7 +248,8 @@ def _recurrence_context(request, rec_form, form, *, show_errors, errors) -> dict
         "form": rec_form,
         "repeat": repeat,
         "ends": str(rec_form["ends"].value() or recurrence.ENDS_COUNT),
-        "unit": {"daily": "days", "weekly": "weeks"}.get(repeat, "months"),
+        "unit": {"daily": "day", "weekly": "week"}.get(repeat, "month")
+        + ("" if str(rec_form["interval"].value() or "1").strip() == "1" else "s"),
         "summary": summary,
         "preview": preview,
         "total": len(starts),

@@ -47,6 +47,10 @@ PAGES = (
         "New roster period", "rostering:roster_period_create", "rostering.add_rosterperiod",
         words="create add generate",
     ),
+    LauncherPage(
+        "New Session", "scheduling:new_session", "sessions_app.add_session",
+        words="create add live recurring",
+    ),
     LauncherPage("Admin", "admin:index", words="reference data", staff_only=True),
 )
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("scheduling/", views.live, name="live"),
     path("scheduling/launcher/", launcher_views.launcher, name="launcher"),
+    path("scheduling/sessions/new/", views.new_session, name="new_session"),
 ]

@@ -1,8 +1,10 @@
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from sessions_app.models import Session
+from sessions_app.views import Saved, session_form
 
 from . import selectors
 from .board import build_board
@@ -66,3 +68,17 @@ def live(request):
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@permission_required("sessions_app.add_session", raise_exception=True)
+def new_session(request):
+    """New Session on the live schedule: the session form, with Recurrence, whose main
+    button is "Save and Roster" (`roster_saved` runs after the save has committed)."""
+    return session_form(request, after_save=roster_saved)
+
+
+def roster_saved(request, saved: Saved):
+    """After "Save and Roster": roster the saved sessions (`saved.session_ids`, `saved.series`)
+    in a background job. Rostering is not built yet, so the sessions stay Draft and the usual
+    response follows (None)."""
+    return None

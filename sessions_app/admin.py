@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from .models import (
     SessionActivity,
     SessionAsset,
     SessionClient,
+    SessionSeries,
     SessionType,
     SessionWorker,
 )
@@ -587,3 +588,31 @@ class SessionActivityAdmin(
     @admin.display(description="End", ordering="end")
     def local_end_display(self, obj):
         return _local(obj.end, obj.session.site)
+
+
+@admin.register(SessionSeries)
+class SessionSeriesAdmin(WrittenByTheSessionForm, admin.ModelAdmin):
+    """Recurring sessions made with New Session; each occurrence is a session of its own."""
+
+    list_display = ["summary_display", "rule", "first_start", "session_count", "created_by",
+                    "created_at"]
+    list_select_related = ["created_by"]
+    search_fields = ["rule", "sessions__subject"]
+    readonly_fields = ["summary_display", "rule", "first_start", "created_by", "created_at"]
+    fields = readonly_fields
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(session_count=Count("sessions"))
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, _ = super().get_search_results(request, queryset, search_term)
+        return queryset, True  # searching through sessions may list a series twice
+
+    @admin.display(description="Recurrence")
+    def summary_display(self, obj):
+        return str(obj)
+
+    @admin.display(description="Sessions", ordering="session_count")
+    def session_count(self, obj):
+        return obj.session_count

@@ -16,6 +16,7 @@ the next state from them with `SessionForm.next_initial`, never by editing the p
 from __future__ import annotations
 
 import datetime
+import re
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 
@@ -38,6 +39,7 @@ from clients.selectors import clients_for_site, group_templates_for_site
 from workforce.models import Asset, Worker
 from workforce.selectors import assets_for_region, workers_active_on
 
+from . import recurrence
 from .models import ServiceType, Session, SessionActivity, SessionType
 from .services import group_template_clients
 
@@ -531,3 +533,162 @@ def parse_quantity(value) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     return qty if qty.is_finite() and 0 < qty < Decimal("1e6") else None
+
+
+class RecurrenceForm(forms.Form):
+    """`Recurrence` of a new session on the live schedule (prefix ``rec``): the options of
+    `sessions_app.recurrence`, checked against the first start (`first_start`, aware at the
+    site, or None while the session form cannot tell it). When valid and repeating,
+    `rule` is the Rule and `starts` every occurrence's start."""
+
+    REPEATS = [
+        (recurrence.REPEAT_NONE, "Does not repeat"),
+        (recurrence.DAILY, "Daily"),
+        (recurrence.WEEKLY, "Weekly, on chosen days"),
+        (recurrence.MONTHLY_DATE, "Monthly, on dates of the month"),
+        (recurrence.MONTHLY_WEEKDAY, "Monthly, on a weekday"),
+    ]
+    WEEKDAYS = list(enumerate(recurrence.DAY_NAMES))
+
+    repeat = forms.ChoiceField(label="Repeats", choices=REPEATS, required=False)
+    interval = forms.IntegerField(
+        label="Every", required=False, min_value=1, max_value=999,
+        widget=forms.NumberInput(attrs={"min": "1", "class": "qty"}),
+        error_messages={"invalid": "Enter a whole number."},
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label="On", choices=WEEKDAYS, coerce=int, required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose days from Monday to Sunday."},
+    )
+    month_days = forms.CharField(
+        label="Days of the month", required=False, max_length=100,
+        help_text="For example 2, 15 — or “last” for the last day.",
+    )
+    nth = forms.TypedChoiceField(
+        label="On the", coerce=int, required=False, empty_value=None,
+        choices=[(n, recurrence.ORDINALS[n]) for n in (1, 2, 3, 4, -1)],
+    )
+    nth_weekday = forms.TypedChoiceField(
+        label="Weekday", coerce=int, required=False, empty_value=None,
+        choices=list(enumerate(recurrence.DAY_NAMES_LONG)),
+    )
+    ends = forms.ChoiceField(
+        label="Ends", required=False, widget=forms.RadioSelect,
+        choices=[(recurrence.ENDS_COUNT, "After a number of sessions"),
+                 (recurrence.ENDS_UNTIL, "On a date")],
+    )
+    count = forms.IntegerField(
+        label="Number of times", required=False, min_value=1,
+        max_value=recurrence.MAX_OCCURRENCES,
+        widget=forms.NumberInput(attrs={"min": "1", "class": "qty"}),
+        error_messages={
+            "invalid": "Enter a whole number.",
+            "max_value": f"A series has at most {recurrence.MAX_OCCURRENCES} sessions.",
+            "min_value": "Enter at least 1.",
+        },
+    )
+    until = forms.DateField(
+        label="End date", required=False, validators=[validate_sane_date],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        error_messages={"invalid": "Enter a date."},
+    )
+
+    # Where a problem of the rule against the first start is shown.
+    START_MISMATCH_FIELD = {recurrence.WEEKLY: "weekdays", recurrence.MONTHLY_DATE: "month_days",
+                            recurrence.MONTHLY_WEEKDAY: "nth"}
+
+    def __init__(self, *args, first_start: datetime.datetime | None = None, **kwargs):
+        kwargs.setdefault("prefix", "rec")
+        super().__init__(*args, **kwargs)
+        self.first_start = first_start
+        self.rule = None
+        self.starts: list[datetime.datetime] = []
+
+    @staticmethod
+    def defaults(start: datetime.datetime | None) -> dict:
+        """The initial choices for a session starting at `start` (naive, wall-clock)."""
+        initial = {"repeat": recurrence.REPEAT_NONE, "interval": 1,
+                   "ends": recurrence.ENDS_COUNT, "count": 4}
+        if start is not None:
+            week = (start.day - 1) // 7 + 1
+            initial.update(weekdays=[start.weekday()], month_days=str(start.day),
+                           nth=-1 if week == 5 else week, nth_weekday=start.weekday())
+        return initial
+
+    def clean_month_days(self):
+        text = self.cleaned_data.get("month_days", "").strip()
+        days = []
+        for word in text.replace(";", ",").replace(" ", ",").split(","):
+            word = word.strip().lower().rstrip(".")
+            if not word:
+                continue
+            if word in ("last", "-1"):
+                days.append(-1)
+                continue
+            digits = re.sub(r"(st|nd|rd|th)$", "", word)  # "2nd" is 2
+            if not digits.isdigit() or not 1 <= int(digits) <= 31:
+                raise ValidationError(
+                    f"“{word[:10]}” is not a day of the month: give numbers from 1 to 31, "
+                    "or “last”."
+                )
+            days.append(int(digits))
+        return sorted(set(days), key=lambda d: (d < 0, d))
+
+    def clean(self):
+        data = super().clean()
+        repeat = data.get("repeat") or recurrence.REPEAT_NONE
+        if repeat == recurrence.REPEAT_NONE or self.errors:
+            return data
+        freq = {recurrence.DAILY: "DAILY", recurrence.WEEKLY: "WEEKLY"}.get(repeat, "MONTHLY")
+        interval = data.get("interval") or 1
+        if interval > recurrence.MAX_INTERVAL[freq]:
+            unit = recurrence.UNITS[freq]
+            self.add_error("interval", f"Every 1 to {recurrence.MAX_INTERVAL[freq]} {unit}s.")
+        if repeat == recurrence.WEEKLY and not data.get("weekdays"):
+            self.add_error("weekdays", "Choose at least one day of the week.")
+        if repeat == recurrence.MONTHLY_DATE and not data.get("month_days"):
+            self.add_error("month_days", "Give at least one day of the month.")
+        if repeat == recurrence.MONTHLY_WEEKDAY:
+            if data.get("nth") is None:
+                self.add_error("nth", "Choose which week of the month.")
+            if data.get("nth_weekday") is None:
+                self.add_error("nth_weekday", "Choose the weekday.")
+        ends = data.get("ends") or recurrence.ENDS_COUNT
+        if ends == recurrence.ENDS_COUNT and data.get("count") is None:
+            self.add_error("count", "Give the number of times.")
+        if ends == recurrence.ENDS_UNTIL and data.get("until") is None:
+            self.add_error("until", "Give the end date.")
+        if self.errors:
+            return data
+        self.rule = recurrence.build(
+            repeat=repeat, interval=interval, weekdays=data.get("weekdays") or (),
+            month_days=data.get("month_days") or (), nth=data.get("nth"),
+            nth_weekday=data.get("nth_weekday"),
+            count=data.get("count") if ends == recurrence.ENDS_COUNT else None,
+            until=data.get("until") if ends == recurrence.ENDS_UNTIL else None,
+        )
+        if self.first_start is not None:
+            try:
+                self.starts = recurrence.occurrences(self.rule, self.first_start)
+            except ValidationError as exc:
+                self.add_error(self._field_for(exc.code, repeat, ends), exc.messages)
+                self.rule = None
+        return data
+
+    def _field_for(self, code, repeat, ends) -> str | None:
+        if code == "start_not_an_occurrence":
+            return self.START_MISMATCH_FIELD.get(repeat)
+        if code == "until_before_start":
+            return "until"
+        if code in ("too_long", "too_many"):
+            return "until" if ends == recurrence.ENDS_UNTIL else "count"
+        return None
+
+    @property
+    def repeats(self) -> bool:
+        return self.rule is not None
+
+    def current_repeat(self) -> str:
+        return str(self["repeat"].value() or "")

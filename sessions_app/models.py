@@ -6,6 +6,7 @@ exactly one client, …) live in `sessions_app.services`, which every write goes
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -23,6 +24,8 @@ from clients.models import (
     SupportItem,
 )
 from workforce.models import Asset, Worker
+
+from .recurrence import summary
 
 # The status of a roster period whose sessions are on the live schedule. Roster periods live in
 # `rostering`, which builds on this app; its RosterPeriod.Status.PUBLISHED is this value.
@@ -65,6 +68,35 @@ class SessionQuerySet(models.QuerySet):
     def overlapping(self, start, end):
         """Sessions that overlap [start, end); back-to-back sessions do not."""
         return self.filter(start__lt=end, end__gt=start)
+
+
+class SessionSeries(models.Model):
+    """A recurring session made on the live schedule: each occurrence is a session of its own
+    (`Session.series`), made from the first by `rule` (an RFC 5545 RRULE expanded at the
+    first start's wall-clock time at the site, `sessions_app.recurrence`)."""
+
+    rule = models.TextField(help_text="An RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=TU,TH;COUNT=4")
+    first_start = models.DateTimeField()
+    form_token = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False,
+        help_text="The one-time token of the form that created the series: posting that form "
+        "again returns this series instead of making another.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "session series"
+
+    def __str__(self):
+        try:
+            return summary(self.rule)
+        except ValidationError:
+            return self.rule
 
 
 class Session(models.Model):
@@ -131,6 +163,12 @@ class Session(models.Model):
         help_text="The one-time token of the form that created the session: posting that form "
         "again returns this session instead of making another.",
     )
+    # Indexed only where set (session_series_start, below): most sessions are in no series.
+    series = models.ForeignKey(
+        SessionSeries, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="sessions", db_index=False,
+        help_text="The recurring session this one is an occurrence of.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -143,6 +181,8 @@ class Session(models.Model):
             models.Index(fields=["base_roster", "start"]),
             models.Index(fields=["roster_period", "start"]),
             models.Index(fields=["start", "end"]),
+            models.Index(fields=["series", "start"], condition=Q(series__isnull=False),
+                         name="session_series_start"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -20,6 +20,7 @@ from clients.formatting import nice_date
 from clients.models import Client, GroupTemplate, GroupTemplateItem, ServiceAgreementLine
 from clients.selectors import agreement_lines_active_on
 
+from . import recurrence
 from .models import (
     PERIOD_PUBLISHED,
     PlannedService,
@@ -27,6 +28,7 @@ from .models import (
     SessionActivity,
     SessionAsset,
     SessionClient,
+    SessionSeries,
     SessionWorker,
 )
 
@@ -391,6 +393,151 @@ def session_update(*, session: Session, **fields) -> Session:
     for name, value in fields.items():
         setattr(session, name, value)
     return _write(session, attendees=attendees, previous_period_id=previous_period_id)
+
+
+# --- series: a recurring session on the live schedule ------------------------------------------
+MAX_DATES_NAMED = 10  # per kind of problem, in a series' messages
+
+
+def session_series_create(
+    *, rule: str, first_start: datetime.datetime, created_by=None, form_token=None, **fields
+) -> SessionSeries:
+    """Create a recurring session on the live schedule: its first session and every later
+    occurrence, each a session of its own in the series, all in one transaction.
+
+    `rule` is an RFC 5545 RRULE (`sessions_app.recurrence`), expanded at the wall-clock time of
+    `first_start` at the site and bounded (a year, 366 sessions). The keyword arguments are
+    session_create's, with `first_start` for `start` and `end` the first session's end.
+
+    Each occurrence is the first session moved by whole days on the site's calendar: its
+    wall-clock times, its activities, its clients, workers, assets and service types; each
+    planned service bills the client's agreement line for the same support item and ratio
+    active on *that* date (the same line while its agreement lasts). An occurrence that does
+    not fit (no such line, a worker not active then …) is a ValidationError naming its date,
+    and nothing is saved. `form_token` makes it idempotent as in session_create.
+    """
+    if form_token and (twin := SessionSeries.objects.filter(form_token=form_token).first()):
+        return twin
+    try:
+        return _session_series_create(
+            rule=rule, first_start=first_start, created_by=created_by, form_token=form_token,
+            **fields,
+        )
+    except _AlreadySaved as exc:
+        return exc.session
+
+
+@transaction.atomic
+def _session_series_create(*, rule, first_start, created_by, form_token, **fields):
+    attendees = {k: fields.pop(k) for k in ATTENDEE_ARGS if k in fields}
+    _check_fields(fields)
+    for name in ("start", "recurrence", "status"):
+        if name in fields:
+            raise TypeError(f"session_series_create takes no {name!r}")
+    site, end = fields.get("site"), fields.get("end")
+    if site is None or end is None:
+        raise ValidationError({"site": "Choose the site."} if site is None else
+                              {"end": "Give the end."})
+    first_start = first_start.astimezone(site.tzinfo)
+    try:
+        starts = recurrence.occurrences(rule, first_start)
+    except ValidationError as exc:
+        raise ValidationError({"recurrence": exc.messages}) from None
+    series = SessionSeries(
+        rule=str(recurrence.parse(rule)), first_start=first_start, created_by=created_by,
+        form_token=form_token or None,
+    )
+    series.full_clean(exclude=["form_token"])
+    try:
+        with transaction.atomic():
+            series.save()
+    except IntegrityError:
+        twin = form_token and SessionSeries.objects.filter(form_token=form_token).first()
+        if twin:
+            raise _AlreadySaved(twin) from None
+        raise
+
+    # The first session: its problems are the form's, reported as session_create does.
+    _write(Session(series=series, start=first_start, **fields), attendees=dict(attendees))
+
+    lines = _LinesByDate(attendees.get("clients", ()), starts)
+    errors: dict[str, list[str]] = {}
+    for start in starts[1:]:
+        days = recurrence.days_between(first_start, start)
+        day = start.date()
+        try:
+            occurrence = _occurrence(first_start, end, days, fields, attendees, lines, day)
+            with transaction.atomic():
+                _write(Session(series=series, **occurrence["fields"]),
+                       attendees=occurrence["attendees"])
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors.setdefault(key, []).extend(
+                    m if nice_date(day) in m else f"{nice_date(day)}: {m}" for m in messages
+                )
+    if errors:
+        raise ValidationError({
+            key: msgs[:MAX_DATES_NAMED]
+            + ([f"… and {len(msgs) - MAX_DATES_NAMED} more."] if len(msgs) > MAX_DATES_NAMED
+               else [])
+            for key, msgs in errors.items()
+        })
+    return series
+
+
+def _occurrence(first_start, first_end, days, fields, attendees, lines, day) -> dict:
+    """The fields and attendees of the occurrence `days` days after the first session."""
+    start, end = recurrence.shift_span(first_start, first_end, days=days)
+    moved = dict(attendees)
+    if "activities" in attendees:
+        moved["activities"] = []
+        for act in attendees["activities"]:
+            act_start, act_end = recurrence.shift_span(act.start, act.end, days=days)
+            # A DST change may move an activity's edge out of its session: keep it inside.
+            act_start, act_end = max(act_start, start), min(act_end, end)
+            moved["activities"].append(ActivitySpec(act.kind, act_start, act_end, act.paid))
+    if "clients" in attendees:
+        moved["clients"] = [
+            ClientSpec(spec.client, [
+                PlannedServiceSpec(lines.on(svc.agreement_line, day, spec.client), svc.quantity,
+                                   svc.group_template_item)
+                for svc in spec.services
+            ])
+            for spec in attendees["clients"]
+        ]
+    return {"fields": {**fields, "start": start, "end": end}, "attendees": moved}
+
+
+class _LinesByDate:
+    """Each planned service's agreement line on an occurrence date: the line itself while its
+    agreement is active, else the client's line for the same support item and ratio on an
+    agreement active that day (the most recent one). Read in one query for the whole series."""
+
+    def __init__(self, client_specs, starts):
+        chosen = [svc.agreement_line for spec in client_specs for svc in spec.services]
+        self.candidates = []
+        if chosen and starts:
+            self.candidates = list(
+                ServiceAgreementLine.objects.active_between(starts[0].date(), starts[-1].date())
+                .filter(agreement__client__in={ln.agreement.client_id for ln in chosen},
+                        support_item__in={ln.support_item_id for ln in chosen})
+                .select_related("agreement", "support_item")
+                .order_by("-agreement__start_date", "pk")
+            )
+
+    def on(self, line, day, client) -> ServiceAgreementLine:
+        if line.agreement.is_active_on(day):
+            return line
+        for other in self.candidates:
+            if (other.agreement.client_id == line.agreement.client_id
+                    and other.support_item_id == line.support_item_id
+                    and other.delivery_ratio == line.delivery_ratio
+                    and other.agreement.is_active_on(day)):
+                return other
+        raise ValidationError({"planned_services": (
+            f"{nice_date(day)}: {client} has no service agreement active with "
+            f"{line.support_item.item_number} ({line.delivery_ratio})."
+        )})
 
 
 def group_template_clients(template: GroupTemplate, *, day: datetime.date):

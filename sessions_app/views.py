@@ -5,20 +5,23 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
+from clients.formatting import nice_date
 from clients.selectors import site_by_id
 from workforce.selectors import assets_for_region
 
-from . import services
+from . import recurrence, services
 from .form_context import (
     ChosenWorker,
     activity_initial,
@@ -33,13 +36,14 @@ from .form_context import (
 )
 from .forms import (
     ActivityFormSet,
+    RecurrenceForm,
     SessionForm,
     parse_id,
     parse_ids,
     sane_date_or_none,
     subject_for,
 )
-from .models import Session, SessionType
+from .models import Session, SessionSeries, SessionType
 from .selectors import (
     client_search,
     session_detail,
@@ -75,6 +79,35 @@ ACTION_SECTIONS = {
     "add_activity": ("activities",),
     "search": ("client-results", "worker-results"),
 }
+
+
+# --- after a save: the seam for "Save and Roster" -----------------------------------------------
+@dataclass(frozen=True)
+class Saved:
+    """What one press of Save made: the sessions (the first, then each later occurrence in
+    date order) and their series when the session recurs."""
+
+    sessions: list[Session]
+    series: SessionSeries | None = None
+
+    @property
+    def session_ids(self) -> list[int]:
+        return [s.pk for s in self.sessions]
+
+    @property
+    def first(self) -> Session:
+        return self.sessions[0]
+
+
+# `session_form(request, after_save=...)`: called once the save has committed, only when the
+# scheduler pressed "Save and Roster" (the form then shows that button beside "Save"). It
+# returns the response to send, or None for the usual one (back to the schedule with a
+# message). The live schedule passes its rostering in, so this app never imports scheduling.
+AfterSave = Callable[[HttpRequest, Saved], HttpResponse | None]
+SAVE_ACTIONS = ("save", "save_and_roster")
+
+# The preview lists this many dates, then says how many more.
+PREVIEW_DATES = 12
 
 
 # --- where a session lives -------------------------------------------------------------
@@ -139,8 +172,11 @@ def _parts(request, form, *, session, base_roster, roster_period, data=None, row
 
 
 def _render(request, form, formset, ctx, *, session, base_roster, roster_period, status=200,
-            section_errors=None, show_errors=True, action_errors=None, oob=()):
+            section_errors=None, show_errors=True, action_errors=None, oob=(), rec_form=None,
+            can_roster=False):
     for name, sections in REFRESH_ON_CHANGE.items():
+        if rec_form is not None and name in ("start", "end"):
+            sections += ",#recurrence"
         form.fields[name].widget.attrs.update(_refresh_attrs(request, sections))
     for af in formset.forms:
         af.fields["DELETE"].widget.attrs.update(_refresh_attrs(request, "#activities"))
@@ -149,6 +185,10 @@ def _render(request, form, formset, ctx, *, session, base_roster, roster_period,
             for name in ("plan", "quantity"):
                 pf.fields[name].widget.attrs.update(_refresh_attrs(request, "#planned-services"))
     bound = form.is_bound and show_errors
+    rec = None
+    if rec_form is not None:
+        rec = _recurrence_context(request, rec_form, form, show_errors=bound,
+                                  errors=(section_errors or {}).get("recurrence", []))
     context = {
         "show_errors": bound,
         "hide_errors": not bound,
@@ -167,6 +207,10 @@ def _render(request, form, formset, ctx, *, session, base_roster, roster_period,
         "action_url": request.path,
         "failed": status >= 400,
         "oob": oob,
+        "rec": rec,
+        "can_roster": can_roster,
+        "title": "Edit session" if session else "Roster Session" if (
+            base_roster or roster_period) else "New Session",
     }
     template = (
         "sessions_app/_session_form.html" if request.htmx else "sessions_app/session_form.html"
@@ -175,6 +219,57 @@ def _render(request, form, formset, ctx, *, session, base_roster, roster_period,
     if oob:
         response["HX-Reswap"] = "none"  # only the sections marked hx-swap-oob are swapped
     return response
+
+
+def _recurrence_context(request, rec_form, form, *, show_errors, errors) -> dict:
+    """The `Recurrence` section: its form, the summary and the preview of the dates."""
+    for name, field in rec_form.fields.items():
+        target = "#recurrence" if name in ("repeat", "ends") else "#recurrence-preview"
+        field.widget.attrs.update(_refresh_attrs(request, target))
+    rec_form.is_valid()
+    first_start, first_end = rec_form.first_start, form.aware("end")
+    preview, summary = [], ""
+    if rec_form.repeats and first_start is not None:
+        summary = recurrence.summary(rec_form.rule, first_start)
+        for start in rec_form.starts[:PREVIEW_DATES]:
+            end = None
+            if first_end is not None and first_end > first_start:
+                _, end = recurrence.shift_span(
+                    first_start, first_end, days=recurrence.days_between(first_start, start))
+            preview.append({"start": start.replace(tzinfo=None),
+                            "end": end.replace(tzinfo=None) if end else None,
+                            "shifted": start.time() != first_start.time()})
+    problems = []
+    if rec_form.is_bound and not show_errors:
+        problems = [e for errs in rec_form.errors.values() for e in errs]
+    starts = rec_form.starts
+    repeat = rec_form.current_repeat()
+    return {
+        "form": rec_form,
+        "repeat": repeat,
+        "ends": str(rec_form["ends"].value() or recurrence.ENDS_COUNT),
+        "unit": {"daily": "day", "weekly": "week"}.get(repeat, "month")
+        + ("" if str(rec_form["interval"].value() or "1").strip() == "1" else "s"),
+        "summary": summary,
+        "preview": preview,
+        "total": len(starts),
+        "more": max(len(starts) - PREVIEW_DATES, 0),
+        "last": starts[-1].replace(tzinfo=None) if starts else None,
+        "needs_start": bool(repeat) and first_start is None,
+        "problems": problems,
+        "errors": errors,
+        "show_errors": show_errors,
+        "hide_errors": not show_errors,
+    }
+
+
+def _recurrence_form(request, form, *, data=None, trigger=None):
+    """The Recurrence form of a new session on the live schedule: from the post (`data`) or,
+    on a GET or when the start changes while it does not repeat, the start's defaults."""
+    if data is not None and not (trigger == "start" and not data.get("rec-repeat")):
+        return RecurrenceForm(data, first_start=form.aware("start"))
+    return RecurrenceForm(initial=RecurrenceForm.defaults(form.naive("start")),
+                          first_start=form.aware("start"))
 
 
 def _action_sections(request, action: str) -> tuple[str, ...]:
@@ -197,12 +292,18 @@ def _refresh_attrs(request, sections):
     }
 
 
-def session_form(request, *, session=None, base_roster=None, roster_period=None):
+def session_form(request, *, session=None, base_roster=None, roster_period=None,
+                 after_save: AfterSave | None = None):
     """The one session form, for a new session in a home (a base roster, a roster period, or
-    neither: the live schedule) or for an existing session. Views of the homes call this."""
+    neither: the live schedule) or for an existing session. Views of the homes call this.
+
+    A new session on the live schedule also has `Recurrence`. With `after_save` the form
+    offers "Save and Roster" beside "Save"; see `AfterSave`."""
     if session is not None:
         base_roster, roster_period = session.base_roster, session.roster_period
     home = dict(session=session, base_roster=base_roster, roster_period=roster_period)
+    live_new = session is None and base_roster is None and roster_period is None
+    extra = dict(can_roster=after_save is not None)
     if request.method == "GET":
         if session is not None:
             form = SessionForm(initial=session_initial(session))
@@ -213,13 +314,16 @@ def session_form(request, *, session=None, base_roster=None, roster_period=None)
             form = SessionForm(initial=initial)
             rows, acts = {}, []
         formset, ctx = _parts(request, form, rows=rows, activity_rows=acts, **home)
-        return _render(request, form, formset, ctx, **home)
+        rec_form = _recurrence_form(request, form) if live_new else None
+        return _render(request, form, formset, ctx, **home, **extra, rec_form=rec_form)
 
     posted = SessionForm(request.POST)
     action = request.POST.get("_action", "refresh")
-    if action == "save":
+    if action in SAVE_ACTIONS:
         formset, ctx = _parts(request, posted, data=request.POST, **home)
-        return _save(request, posted, formset, ctx, **home)
+        rec_form = _recurrence_form(request, posted, data=request.POST) if live_new else None
+        return _save(request, posted, formset, ctx, **home, **extra, rec_form=rec_form,
+                     after_save=after_save if action == "save_and_roster" else None)
 
     # An in-form action: show the next state, built from what was posted (never edited).
     initial = posted.next_initial(action=action, trigger=request.headers.get("HX-Trigger-Name"))
@@ -237,15 +341,22 @@ def session_form(request, *, session=None, base_roster=None, roster_period=None)
     action_errors = posted.action_errors()
     section_errors = {"planned_services": row_errors, "activities": act_errors}
     unreadable = bool(action_errors or row_errors or act_errors)
-    return _render(request, form, formset, ctx, **home, show_errors=False,
+    rec_form = _recurrence_form(
+        request, posted, data=request.POST, trigger=request.headers.get("HX-Trigger-Name")
+    ) if live_new else None
+    return _render(request, form, formset, ctx, **home, **extra, rec_form=rec_form,
+                   show_errors=False,
                    status=422 if unreadable else 200, section_errors=section_errors,
                    action_errors=action_errors,
                    oob=() if unreadable else _action_sections(request, action))
 
 
-def _save(request, form, formset, ctx, *, session, base_roster, roster_period):
-    section_errors = {"planned_services": [], "activities": [], "general": []}
+def _save(request, form, formset, ctx, *, session, base_roster, roster_period, rec_form=None,
+          can_roster=False, after_save=None):
+    section_errors = {"planned_services": [], "activities": [], "general": [], "recurrence": []}
     form_ok = form.is_valid()
+    if rec_form is not None and not rec_form.is_valid():
+        form_ok = False
     activities_ok = formset.is_valid()
     planned_ok = all(cc.formset.is_valid() for cc in ctx.clients)
     for cc in ctx.clients:
@@ -274,13 +385,21 @@ def _save(request, form, formset, ctx, *, session, base_roster, roster_period):
                 service_types=list(cd["service_types"]),
             )
             try:
-                if session is None:
-                    saved = services.session_create(
-                        base_roster=base_roster, roster_period=roster_period,
+                if rec_form is not None and rec_form.repeats:
+                    series = services.session_series_create(
+                        rule=str(rec_form.rule), first_start=fields.pop("start"),
+                        created_by=request.user if request.user.is_authenticated else None,
                         form_token=cd.get("form_token"), **fields, **attendees,
                     )
+                    saved = Saved(list(series.sessions.select_related("site")), series)
+                elif session is None:
+                    saved = Saved([services.session_create(
+                        base_roster=base_roster, roster_period=roster_period,
+                        form_token=cd.get("form_token"), **fields, **attendees,
+                    )])
                 else:
-                    saved = services.session_update(session=session, **fields, **attendees)
+                    saved = Saved([services.session_update(session=session, **fields,
+                                                           **attendees)])
             except ValidationError as exc:
                 for key, msgs in exc.message_dict.items():
                     if key in form.fields and key not in ERROR_FIELDS_SHOWN_IN_SECTIONS:
@@ -289,9 +408,12 @@ def _save(request, form, formset, ctx, *, session, base_roster, roster_period):
                         key = "general" if key == "__all__" else key
                         section_errors.setdefault(key, []).extend(msgs)
             else:
-                return _saved(request, saved, base_roster, roster_period, created=session is None)
+                response = after_save(request, saved) if after_save is not None else None
+                return response or _saved(request, saved, base_roster, roster_period,
+                                          created=session is None)
     return _render(request, form, formset, ctx, session=session, base_roster=base_roster,
-                   roster_period=roster_period, status=422, section_errors=section_errors)
+                   roster_period=roster_period, status=422, section_errors=section_errors,
+                   rec_form=rec_form, can_roster=can_roster)
 
 
 def _client_specs(clients, ctx) -> list[ClientSpec]:
@@ -316,8 +438,15 @@ def _activity_specs(formset) -> list[ActivitySpec]:
     ]
 
 
-def _saved(request, session, base_roster, roster_period, *, created):
+def _saved(request, saved: Saved, base_roster, roster_period, *, created):
+    session = saved.first
     text = f"Session “{session.subject}” {'saved' if created else 'updated'}."
+    if saved.series is not None:
+        text = (
+            f"Series “{session.subject}” saved: {len(saved.sessions)} sessions "
+            f"({recurrence.summary(saved.series.rule, session.local_start)}), "
+            f"{nice_date(session.local_start)} to {nice_date(saved.sessions[-1].local_start)}."
+        )
     on_form_page = request.htmx and request.htmx.current_url_abs_path and (
         request.htmx.current_url_abs_path.split("?")[0] == request.path
     )
@@ -329,9 +458,12 @@ def _saved(request, session, base_roster, roster_period, *, created):
         )
         return response
     messages.success(request, text)
+    home = _home_url(base_roster, roster_period)
+    if session.home == "live":  # the live schedule opens on the week of the (first) session
+        home = f"{home}?week={session.local_date.isoformat()}"
     if on_form_page:  # the form was open as a page of its own: go back to the grid
-        return HttpResponseClientRedirect(_home_url(base_roster, roster_period))
-    return redirect(_home_url(base_roster, roster_period))
+        return HttpResponseClientRedirect(home)
+    return redirect(home)
 
 
 # --- the views ------------------------------------------------------------------------------

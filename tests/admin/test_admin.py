@@ -19,6 +19,7 @@ from sessions_app.models import (
     SessionActivity,
     SessionAsset,
     SessionClient,
+    SessionSeries,
     SessionWorker,
 )
 from tests.factories import (
@@ -110,6 +111,9 @@ def world():
     SessionWorkerFactory(session=session, worker=worker)
     SessionAssetFactory(session=session, asset=AssetFactory(name="Chair 1", region=region))
     SessionActivityFactory(session=session)
+    session.series = SessionSeries.objects.create(rule="FREQ=WEEKLY;COUNT=1",
+                                                  first_start=session.start)
+    session.save(update_fields=["series"])
 
     base_roster = BaseRosterFactory(name="West pattern", site=site)
     period = RosterPeriodFactory(base_roster=base_roster)
@@ -164,7 +168,8 @@ def test_changelist_search_renders(admin_client, world, model):
 
 # Sessions and their children are written by the session form's services only.
 WRITTEN_BY_THE_SESSION_FORM = (
-    Session, SessionClient, PlannedService, SessionWorker, SessionAsset, SessionActivity
+    Session, SessionClient, PlannedService, SessionWorker, SessionAsset, SessionActivity,
+    SessionSeries,
 )
 
 

@@ -140,4 +140,5 @@ def test_demo_period_from_base_roster_to_live_schedule(live_server, page: Page, 
     assert set(period.sessions.values_list("status", flat=True)) == {Session.Status.ROSTERED}
     page.get_by_role("link", name="Open in Scheduling").click()
     expect(page.get_by_role("heading", name="Scheduling")).to_be_visible()
-    expect(page.locator("table.list tbody tr").first).to_contain_text("Rostered")
+    board = page.get_by_role("region", name=re.compile(r"^Schedule"))
+    expect(board.locator("a[data-session-id][title*='Rostered']").first).to_be_visible()

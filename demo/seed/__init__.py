@@ -15,6 +15,11 @@ The modules follow what they build, in this order:
 * `rosters` — group programs and the base roster; its sessions are planned in memory
   (`planning`) and written through the session services (normal scale) or checked with the
   same domain rules and written in bulk (large scale);
+* `periods` (normal scale) — published roster periods over this week and next, made through
+  the rostering services (create, generate, validate, publish), so Scheduling shows a real
+  week; and the cycle after them as a validated draft period showing validation's errors;
+* `live` (normal scale) — a few sessions made with New Session, one of them a recurring
+  series, left Draft;
 * `users` — the demo logins, refused under production settings.
 
 Every row is keyed by a natural key (names, codes, item numbers, NDIS numbers, e-mail
@@ -29,10 +34,13 @@ import datetime
 import time
 
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from .common import BATCH_SIZE, DEFAULT_SEED, Build, ScaleSpec, SeedReport
+from .live import build_live_sessions
 from .people import build_clients, build_workers
+from .periods import build_periods
 from .reference import LARGE_REGIONS, NORMAL_REGIONS, build_catalogue, build_places
 from .rosters import build_group_templates, build_roster
 from .users import DemoLoginsRefused, ensure_demo_logins, refuse_under_production_settings
@@ -54,6 +62,7 @@ __all__ = [
 
 NORMAL_ROSTER_NAME = "Demo base roster – fortnight"
 LARGE_ROSTER_NAME = "Large provider pattern"
+DEMO_EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
 def normal_spec() -> ScaleSpec:
@@ -72,6 +81,7 @@ def normal_spec() -> ScaleSpec:
         email_domain="brightpath-care.example",
         ndis_prefix="430",
         write_in_bulk=False,
+        live_schedule=True,
     )
 
 
@@ -110,7 +120,9 @@ def seed_demo(
     if logins:
         refuse_under_production_settings()
     started = time.perf_counter()
-    with transaction.atomic():
+    # Publishing notifies each worker by email after commit; the demo keeps those in memory
+    # (the console backend would print one email per worker into `make run`'s output).
+    with override_settings(EMAIL_BACKEND=DEMO_EMAIL_BACKEND), transaction.atomic():
         if scale == "large":
             report = build_large(seed=seed, today=today)
         elif scale == "normal":
@@ -159,7 +171,10 @@ def _build(
         worker_ids = build_workers(build, catalogue, places)
         clients = build_clients(build, catalogue, places)
         template_ids = build_group_templates(build, catalogue, places, clients)
-        build_roster(build, catalogue=catalogue, places=places, worker_ids=worker_ids,
-                     clients=clients, template_ids=template_ids)
+        roster = build_roster(build, catalogue=catalogue, places=places, worker_ids=worker_ids,
+                              clients=clients, template_ids=template_ids)
+        if spec.live_schedule:
+            build_periods(build, roster)
+            build_live_sessions(build, catalogue=catalogue, places=places)
     report.elapsed = time.perf_counter() - started
     return report

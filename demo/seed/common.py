@@ -37,6 +37,9 @@ class ScaleSpec:
     # True: sessions are checked in memory with the domain's rules and written with
     # bulk_create; False: each goes through sessions_app.services.session_create.
     write_in_bulk: bool = False
+    # True: publish this week and next, leave the next cycle as a draft showcase, and add a
+    # few live sessions made with New Session (demo.seed.periods, demo.seed.live).
+    live_schedule: bool = False
 
 
 @dataclass
@@ -48,6 +51,8 @@ class SeedReport:
     roster_skipped: bool = False
     logins: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    published_periods: list = field(default_factory=list)  # RosterPeriods over this week, next
+    showcase: tuple | None = None  # (draft RosterPeriod, its PeriodValidation), when made now
 
     def summary(self) -> str:
         order = (
@@ -56,7 +61,9 @@ class SeedReport:
             "clients", "service agreements", "agreement lines", "group templates",
             "group members", "base rosters", "sessions", "group sessions", "sleepovers",
             "session clients", "planned services", "session workers", "session assets",
-            "session activities", "logins",
+            "session activities", "roster periods", "period sessions",
+            "sessions given another worker", "sessions cancelled", "sessions rostered",
+            "workers notified", "live sessions", "session series", "logins",
         )
         made = [f"{name} {self.created[name]:,}" for name in order if self.created[name]]
         lines = [
@@ -71,6 +78,15 @@ class SeedReport:
         else:
             lines.append(
                 f'Base roster "{self.roster_name}": {self.roster_sessions:,} sessions.'
+            )
+        for period in self.published_periods:
+            lines.append(f"Roster period {_dates(period)}: published (on Scheduling).")
+        if self.showcase:
+            period, validation = self.showcase
+            lines.append(
+                f"Roster period {_dates(period)}: draft, validated with "
+                f"{validation.error_count} errors and {validation.warning_count} warnings "
+                "to show validation."
             )
         if self.logins:
             lines.append(
@@ -116,6 +132,10 @@ class Build:
         if label:
             self.created[label] += len(rows)
         return rows
+
+
+def _dates(period) -> str:
+    return f"{period.start_date:%a %-d %b} – {period.end_date:%a %-d %b %Y}"
 
 
 def monday_on_or_before(day: datetime.date) -> datetime.date:

@@ -176,7 +176,7 @@ def _ensure_member_lines(build: Build, rng: random.Random, catalogue: Catalogue,
 def build_roster(
     build: Build, *, catalogue: Catalogue, places: Places, worker_ids: list[int],
     clients: list[Client], template_ids: list[int],
-) -> None:
+) -> BaseRoster:
     """The scale's base roster, starting this week's Monday, and its first cycle of sessions.
 
     A base roster that already has sessions is left alone."""
@@ -192,7 +192,7 @@ def build_roster(
     if existing:
         report.roster_sessions = existing
         report.roster_skipped = True
-        return
+        return roster
     plans = Planner(
         build, roster, catalogue=catalogue, places=places, worker_ids=worker_ids,
         clients=clients, template_ids=template_ids,
@@ -202,6 +202,7 @@ def build_roster(
     write(build, roster, plans, objects)
     _count(build, plans)
     report.roster_sessions = len(plans)
+    return roster
 
 
 def _count(build: Build, plans: list[Plan]):

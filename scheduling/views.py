@@ -1,12 +1,17 @@
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from clients.models import Region
 from clients.selectors import active_sites, site_by_id
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, sane_date_or_none
 
-from . import selectors
+from . import selectors, services
+from .models import RosterOutcome
 
 
 def dashboard(request):
@@ -50,3 +55,60 @@ def live(request):
         "week_error": week_error,
     }
     return render(request, "scheduling/live.html", context, status=400 if week_error else 200)
+
+
+# --- Save and Roster: the job's progress and each occurrence's outcome ----------------------
+ROSTER_PERMISSION = "sessions_app.change_session"
+
+
+def roster_outcome_context(request, job, *, error=""):
+    """What `scheduling/_roster_outcome.html` needs for `job` (a Save and Roster job)."""
+    outcomes = selectors.roster_outcomes(job=job)
+    return {
+        "job": job,
+        "outcomes": outcomes,
+        "polling": job.busy,
+        "roster_error": error,
+        "can_roster_again": request.user.has_perm(ROSTER_PERMISSION)
+        and not job.is_active
+        and any(
+            o.result == RosterOutcome.Result.DRAFT and o.session.status == "draft"
+            for o in outcomes
+        ),
+    }
+
+
+def _roster_job_or_404(job_id):
+    job = selectors.roster_job(job_id=job_id)
+    if job is None:
+        raise Http404("No such Save and Roster job.")
+    return job
+
+
+def roster_job(request, job_id):
+    """The job's progress and outcome: the partial (polled every second while the job is
+    busy) for htmx, a page of its own otherwise."""
+    job = _roster_job_or_404(job_id)
+    context = roster_outcome_context(request, job)
+    template = "scheduling/_roster_outcome.html" if request.htmx else "scheduling/roster_job.html"
+    return render(request, template, context)
+
+
+@require_POST
+@permission_required(ROSTER_PERMISSION, raise_exception=True)
+def roster_job_again(request, job_id):
+    """Roster again the occurrences the job left Draft; shows the new job."""
+    job = _roster_job_or_404(job_id)
+    try:
+        new = services.roster_again(job=job, user=request.user)
+    except ValidationError as exc:
+        context = roster_outcome_context(request, job, error=" ".join(exc.messages))
+        template = (
+            "scheduling/_roster_outcome.html" if request.htmx else "scheduling/roster_job.html"
+        )
+        return render(request, template, context, status=422)
+    if request.htmx:
+        new.refresh_from_db()
+        return render(request, "scheduling/_roster_outcome.html",
+                      roster_outcome_context(request, new))
+    return redirect("scheduling:roster_job", job_id=new.pk)

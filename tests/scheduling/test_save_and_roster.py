@@ -21,7 +21,6 @@ from tests.factories import (
     WorkerQualificationFactory,
     WorkerUnavailabilityFactory,
 )
-
 from tests.scheduling.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +212,9 @@ def test_two_occurrences_that_overlap_each_other_the_later_stays_draft(
              client="bea")
     roster([b, a], django_capture_on_commit_callbacks)  # in start order, whatever was passed
     assert outcome(a).result == "rostered"
-    assert outcome(b).reasons == ["Wendy Walker is already rostered to First Tue 1 Dec 09:00–11:00."]
+    assert outcome(b).reasons == [
+        "Wendy Walker is already rostered to First Tue 1 Dec 09:00–11:00."
+    ]
 
 
 def test_leave_and_unavailability_keep_it_draft(live, make, django_capture_on_commit_callbacks):

@@ -36,25 +36,31 @@ def is_active_status(status: str) -> bool:
 def links_sync(*, sessions: QuerySet[Session]) -> int:
     """Copy each of `sessions`' times and status onto its worker and asset links.
 
-    One `UPDATE … FROM` per link table; links already in step are not rewritten. Raises the
-    database's IntegrityError when that would double-book someone (PostgreSQL); the caller,
-    inside its own savepoint, turns it into a message (`booking_clashes`).
+    One `UPDATE … FROM (the sessions)` per link table: the sessions are read once and joined
+    to their links; links already in step are not rewritten. Raises the database's
+    IntegrityError when that would double-book someone (PostgreSQL); the caller, inside its
+    own savepoint, turns it into a message (`booking_clashes`).
     """
     qn = connection.ops.quote_name
-    ids_sql, ids_params = sessions.order_by().values("pk").query.sql_with_params()
+    rows_sql, rows_params = (
+        sessions.order_by()
+        .values(b_id=F("pk"), b_start=F("start"), b_end=F("end"), b_status=F("status"))
+        .query.sql_with_params()
+    )
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    active = f"(s.b_status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))}))"
+    end = qn("end")
     changed = 0
     for model in LINK_MODELS:
         t = qn(model._meta.db_table)
-        active = f"(s.status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))}))"
         sql = (
-            f"UPDATE {t} SET start = s.start, {qn('end')} = s.{qn('end')}, active = {active} "
-            f"FROM {qn(Session._meta.db_table)} s "
-            f"WHERE s.id = {t}.session_id AND s.id IN ({ids_sql}) "
-            f"AND ({t}.start {differs} s.start OR {t}.{qn('end')} {differs} s.{qn('end')} "
+            f"UPDATE {t} SET start = s.b_start, {end} = s.b_end, active = {active} "
+            f"FROM ({rows_sql}) s "
+            f"WHERE s.b_id = {t}.session_id "
+            f"AND ({t}.start {differs} s.b_start OR {t}.{end} {differs} s.b_end "
             f"OR {t}.active {differs} {active})"
         )
-        params = [*ACTIVE_STATUSES, *ids_params, *ACTIVE_STATUSES]
+        params = [*ACTIVE_STATUSES, *rows_params, *ACTIVE_STATUSES]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             changed += cursor.rowcount

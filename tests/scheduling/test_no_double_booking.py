@@ -240,7 +240,7 @@ def test_many_jobs_at_the_same_moment_never_double_book(make, not_sent):
         )
         go = threading.Barrier(2)
 
-        def run(job):
+        def run(job, go=go):
             try:
                 go.wait(timeout=30)
                 services.roster_run(job_id=job.pk)

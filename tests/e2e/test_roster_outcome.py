@@ -16,7 +16,12 @@ from scheduling import services
 from scheduling.roles import ensure_roles
 from sessions_app.models import Session
 from tests.e2e.helpers import log_in, settle
-from tests.scheduling.conftest import at, live, make  # noqa: F401 - live, make: fixtures
+from tests.scheduling.conftest import (  # noqa: F401 - fixtures (and in-process tasks)
+    _tasks_in_process,
+    at,
+    live,
+    make,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")

@@ -25,6 +25,30 @@ def at(day: str, hm: str = "09:00") -> datetime.datetime:
     return datetime.datetime.fromisoformat(f"{day}T{hm}").replace(tzinfo=SYD)
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Save and Roster runs in-process at commit, as with no broker (the `make run` demo),
+    whatever CELERY_BROKER_URL says — except in the test of a real worker."""
+    if "worker_on_private_queue" in request.fixturenames:
+        yield
+        return
+    from config.celery import app
+
+    changes = app.conf.changes  # what was set on the app itself, over Django's settings
+    before = changes.get("task_always_eager", _UNSET)
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        if before is _UNSET:
+            changes.pop("task_always_eager", None)
+        else:
+            changes["task_always_eager"] = before
+
+
+_UNSET = object()
+
+
 @pytest.fixture
 def live():
     """A site in Sydney with clients, agreement lines, workers and an asset, for live sessions."""

@@ -46,7 +46,6 @@ def worker_on_private_queue(broker_url, tmp_path):  # noqa: F811 - the fixture
         "-Q", queue, "-n", f"{queue}@%h", "-l", "info",
     ]  # fmt: skip
     conf = tasks.roster_job.app.conf
-    default_queue = conf.task_default_queue
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -60,7 +59,7 @@ def worker_on_private_queue(broker_url, tmp_path):  # noqa: F811 - the fixture
         conf.task_default_queue = queue
         yield log
     finally:
-        conf.task_default_queue = default_queue
+        conf.changes.pop("task_default_queue", None)  # back to the settings' queue
         proc.terminate()
         try:
             proc.wait(timeout=15)

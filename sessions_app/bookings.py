@@ -33,6 +33,12 @@ def is_active_status(status: str) -> bool:
     return status in ACTIVE_STATUSES
 
 
+def books(session: Session) -> bool:
+    """Whether the session's links book their attendees: Rostered or In Progress, and not a
+    base-roster pattern (whose dates stand for every cycle)."""
+    return is_active_status(session.status) and session.base_roster_id is None
+
+
 def links_sync(*, sessions: QuerySet[Session]) -> int:
     """Copy each of `sessions`' times and status onto its worker and asset links.
 
@@ -44,11 +50,15 @@ def links_sync(*, sessions: QuerySet[Session]) -> int:
     qn = connection.ops.quote_name
     rows_sql, rows_params = (
         sessions.order_by()
-        .values(b_id=F("pk"), b_start=F("start"), b_end=F("end"), b_status=F("status"))
+        .values(b_id=F("pk"), b_start=F("start"), b_end=F("end"), b_status=F("status"),
+                b_pattern=F("base_roster_id"))
         .query.sql_with_params()
     )
     differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    active = f"(s.b_status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))}))"
+    active = (
+        f"(s.b_status IN ({', '.join(['%s'] * len(ACTIVE_STATUSES))}) "
+        "AND s.b_pattern IS NULL)"
+    )
     end = qn("end")
     changed = 0
     for model in LINK_MODELS:
@@ -124,7 +134,10 @@ def booking_clashes(
     for kind in kinds:
         model, name_fields, extra = _NAMES[kind]
         other = f"{kind}__session_links"
-        busy = Q(**{f"{other}__session__status__in": ACTIVE_STATUSES})
+        busy = Q(**{
+            f"{other}__session__status__in": ACTIVE_STATUSES,
+            f"{other}__session__base_roster__isnull": True,
+        })
         if among is not None:
             busy |= Q(**{f"{other}__session__in": among.values("pk")})
         rows = (

@@ -20,7 +20,7 @@ from clients.formatting import nice_date
 from clients.models import Client, GroupTemplate, GroupTemplateItem, ServiceAgreementLine
 from clients.selectors import agreement_lines_active_on
 
-from .bookings import booking_clashes, is_active_status, links_sync
+from .bookings import booking_clashes, books, links_sync
 from .constraints import is_booking_clash
 from .models import (
     PERIOD_PUBLISHED,
@@ -339,7 +339,7 @@ def _sync_bookings(session: Session, errors: _Errors):
     if another transaction booked them meanwhile — a message either way, never a 500.
     """
     this = Session.objects.filter(pk=session.pk)
-    if is_active_status(session.status):
+    if books(session):
         _add_clashes(this, errors)
         errors.raise_if_any()
     try:

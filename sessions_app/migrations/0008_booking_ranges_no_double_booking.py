@@ -23,7 +23,7 @@ def fill_links(apps, schema_editor):
     for table in ("sessions_app_sessionworker", "sessions_app_sessionasset"):
         schema_editor.execute(
             f"UPDATE {qn(table)} SET start = s.start, {qn('end')} = s.{qn('end')}, "
-            f"active = (s.status IN (%s, %s)) "
+            f"active = (s.status IN (%s, %s) AND s.base_roster_id IS NULL) "
             f"FROM sessions_app_session s WHERE s.id = {qn(table)}.session_id",
             ACTIVE,
         )

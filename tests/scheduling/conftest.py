@@ -34,6 +34,7 @@ def _tasks_in_process(request):
         return
     from config.celery import app
 
+    app.conf.task_always_eager  # noqa: B018 - read first: the configuration is then loaded
     changes = app.conf.changes  # what was set on the app itself, over Django's settings
     before = changes.get("task_always_eager", _UNSET)
     app.conf.task_always_eager = True

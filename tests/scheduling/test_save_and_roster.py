@@ -381,3 +381,20 @@ def test_speed_of_a_weekly_series_of_52_with_two_workers(make, live):
     assert job.result["rostered"] == 52, job.message
     print(f"\nSave and Roster of 52 weekly occurrences with 2 workers: {seconds:.3f} s")
     assert seconds < 10
+
+
+def test_the_job_reads_set_wise_the_same_queries_for_3_or_20_occurrences(make, live):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for n, first in ((3, "2026-01-06"), (20, "2026-06-02")):
+        series = weekly(make, first, n, workers=("wendy", "will"), assets=("chair",))
+        job = services.roster_request(session_ids=[s.pk for s in series])
+        with CaptureQueriesContext(connection) as captured:
+            services.roster_run(job_id=job.pk)
+        job.refresh_from_db()
+        assert job.result["rostered"] == n, job.message
+        counts.append(len(captured))
+    print(f"\nroster_run queries for 3 and 20 occurrences: {counts}")
+    assert counts[0] == counts[1], counts  # one chunk of writes either way

@@ -180,6 +180,10 @@ class Notification(models.Model):
         RosterPeriod, null=True, blank=True, on_delete=models.CASCADE,
         related_name="notifications",
     )
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="For sessions rostered on the live schedule: the Save and Roster job.",
+    )
     email = models.EmailField(blank=True, help_text="The address it was sent to.")
     subject = models.CharField(max_length=255)
     body = models.TextField()
@@ -193,7 +197,12 @@ class Notification(models.Model):
             # Publishing a period twice never notifies a worker twice.
             models.UniqueConstraint(
                 fields=["worker", "period"], name="notification_once_per_worker_and_period"
-            )
+            ),
+            # Running a Save and Roster job again never notifies a worker twice.
+            models.UniqueConstraint(
+                fields=["worker", "job"], condition=Q(job__isnull=False),
+                name="notification_once_per_worker_and_job",
+            ),
         ]
 
     def __str__(self):

@@ -17,13 +17,15 @@ from itertools import groupby
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from clients.formatting import nice_date_range
 from jobs.models import Job
 from jobs.services import job_claim, job_enqueue, job_fail, job_finish, job_progress, job_start
+from sessions_app.bookings import ACTIVE_STATUSES, booking_clashes, links_sync
+from sessions_app.constraints import is_booking_clash
 from sessions_app.models import Session, SessionWorker
 from workforce.models import Worker
 
@@ -212,9 +214,19 @@ def roster_period_publish(
         raise ValidationError(errors, code="not_publishable")
 
     now = timezone.now()
-    rostered = Session.objects.filter(
-        roster_period=locked, status=Session.Status.DRAFT
-    ).update(status=Session.Status.ROSTERED, updated_at=now)
+    drafts = Session.objects.filter(roster_period=locked, status=Session.Status.DRAFT)
+    try:
+        with transaction.atomic():
+            rostered = drafts.update(status=Session.Status.ROSTERED, updated_at=now)
+            # The worker and asset links book their attendees now (one UPDATE per table);
+            # PostgreSQL refuses a double booking the validation could not see.
+            links_sync(sessions=Session.objects.filter(
+                roster_period=locked, status__in=ACTIVE_STATUSES
+            ))
+    except IntegrityError as exc:
+        if not is_booking_clash(exc):
+            raise
+        raise ValidationError(_clash_messages(drafts), code="double_booked") from None
     locked.status = RosterPeriod.Status.PUBLISHED
     locked.published_at = now
     locked.save(update_fields=["status", "published_at"])
@@ -225,6 +237,26 @@ def roster_period_publish(
     return PublishResult(
         locked, published=True, sessions_rostered=rostered, workers_notified=notified
     )
+
+
+def _clash_messages(drafts) -> list[str]:
+    """Why publishing would double-book someone, naming the sessions (at most five)."""
+    clashes = booking_clashes(sessions=drafts, among=drafts, limit=6)
+    if not clashes:
+        return [
+            "Publishing would put a worker or asset in two overlapping sessions. "
+            "Validate the period again to see where."
+        ]
+    by_id = Session.objects.select_related("site").in_bulk({c.session_id for c in clashes})
+    messages = []
+    for c in clashes[:5]:
+        mine = by_id[c.session_id]
+        messages.append(
+            f"{c.message}, which overlaps “{mine.subject}” "
+            f"{mine.local_start:%a %-d %b %H:%M}–{mine.local_end:%H:%M} in this period."
+        )
+    messages.append("Validate the period again, fix the sessions, then publish.")
+    return messages
 
 
 def period_notifications_send(*, period_id: int) -> int:

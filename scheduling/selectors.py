@@ -11,9 +11,12 @@ from django.db.models.expressions import RawSQL
 
 from clients import wallclock
 from clients.models import Site
+from jobs.models import Job
 from rostering.models import BaseRoster, RosterPeriod
 from sessions_app.models import Session, SessionClient, SessionWorker
 from sessions_app.selectors import session_grid_queryset
+
+from .models import JOB_ROSTER, RosterOutcome
 
 
 def live_schedule(*, monday: datetime.date, site=None, region=None):
@@ -239,3 +242,27 @@ def dashboard_periods(*, limit: int = 6):
     return RosterPeriod.objects.select_related("base_roster").order_by(
         "-start_date", "base_roster__name"
     )[:limit]
+
+
+# --- Save and Roster ------------------------------------------------------------------------
+def roster_job(*, job_id) -> Job | None:
+    """A Save and Roster job (jobs.Job of kind JOB_ROSTER), or None."""
+    return Job.objects.filter(pk=job_id, kind=JOB_ROSTER).first()
+
+
+def roster_outcomes(*, job: Job) -> list[RosterOutcome]:
+    """Each occurrence of the job and what became of it, in order (one query)."""
+    return list(
+        RosterOutcome.objects.filter(request_id=job.target_id)
+        .select_related("session__site")
+        .order_by("position")
+    )
+
+
+def latest_roster_outcomes(*, session_ids) -> dict[int, RosterOutcome]:
+    """The latest Save and Roster outcome of each session that has one (to show the reason a
+    Draft occurrence was not rostered beside it)."""
+    latest = {}
+    for o in RosterOutcome.objects.filter(session_id__in=list(session_ids)).order_by("-id"):
+        latest.setdefault(o.session_id, o)
+    return latest

@@ -9,4 +9,9 @@ urlpatterns = [
     path("scheduling/", views.live, name="live"),
     path("scheduling/launcher/", launcher_views.launcher, name="launcher"),
     path("scheduling/sessions/new/", views.new_session, name="new_session"),
+    path("scheduling/roster-jobs/<int:job_id>/", views.roster_job, name="roster_job"),
+    path(
+        "scheduling/roster-jobs/<int:job_id>/again/", views.roster_job_again,
+        name="roster_job_again",
+    ),
 ]

@@ -1,14 +1,20 @@
 from django.contrib.auth.decorators import permission_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from sessions_app.models import Session
 from sessions_app.views import Saved, session_form
 
-from . import selectors
+from . import selectors, services
 from .board import build_board
 from .filters import ROWS, VIEWS, LiveScheduleFilter, LiveViewForm
+from .models import RosterOutcome
 
 
 def dashboard(request):
@@ -78,7 +84,68 @@ def new_session(request):
 
 
 def roster_saved(request, saved: Saved):
-    """After "Save and Roster": roster the saved sessions (`saved.session_ids`, `saved.series`)
-    in a background job. Rostering is not built yet, so the sessions stay Draft and the usual
-    response follows (None)."""
-    return None
+    """After "Save and Roster" (the save has committed): roster the saved sessions in a
+    background job, and show its progress and each occurrence's outcome. With no broker the
+    job has run in-process already, so the outcome is there at once."""
+    job = services.roster_request(
+        session_ids=saved.session_ids, series=saved.series, user=request.user
+    )
+    url = reverse("scheduling:roster_job", args=[job.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+# --- Save and Roster: the job's progress and each occurrence's outcome ----------------------
+ROSTER_PERMISSION = "sessions_app.change_session"
+
+
+def roster_outcome_context(request, job, *, error=""):
+    """What `scheduling/_roster_outcome.html` needs for `job` (a Save and Roster job)."""
+    outcomes = selectors.roster_outcomes(job=job)
+    return {
+        "job": job,
+        "outcomes": outcomes,
+        "polling": job.busy,
+        "roster_error": error,
+        "can_roster_again": request.user.has_perm(ROSTER_PERMISSION)
+        and not job.is_active
+        and any(
+            o.result == RosterOutcome.Result.DRAFT and o.session.status == "draft"
+            for o in outcomes
+        ),
+    }
+
+
+def _roster_job_or_404(job_id):
+    job = selectors.roster_job(job_id=job_id)
+    if job is None:
+        raise Http404("No such Save and Roster job.")
+    return job
+
+
+def roster_job(request, job_id):
+    """The job's progress and outcome: the partial (polled every second while the job is
+    busy) for htmx, a page of its own otherwise."""
+    job = _roster_job_or_404(job_id)
+    context = roster_outcome_context(request, job)
+    template = "scheduling/_roster_outcome.html" if request.htmx else "scheduling/roster_job.html"
+    return render(request, template, context)
+
+
+@require_POST
+@permission_required(ROSTER_PERMISSION, raise_exception=True)
+def roster_job_again(request, job_id):
+    """Roster again the occurrences the job left Draft; shows the new job."""
+    job = _roster_job_or_404(job_id)
+    try:
+        new = services.roster_again(job=job, user=request.user)
+    except ValidationError as exc:
+        context = roster_outcome_context(request, job, error=" ".join(exc.messages))
+        template = (
+            "scheduling/_roster_outcome.html" if request.htmx else "scheduling/roster_job.html"
+        )
+        return render(request, template, context, status=422)
+    if request.htmx:
+        new.refresh_from_db()
+        return render(request, "scheduling/_roster_outcome.html",
+                      roster_outcome_context(request, new))
+    return redirect("scheduling:roster_job", job_id=new.pk)

@@ -7,6 +7,7 @@ exactly one client, …) live in `sessions_app.services`, which every write goes
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -25,6 +26,7 @@ from clients.models import (
 )
 from workforce.models import Asset, Worker
 
+from .constraints import PostgresExclusionConstraint, TsTzRange
 from .recurrence import summary
 
 # The status of a roster period whose sessions are on the live schedule. Roster periods live in
@@ -381,28 +383,73 @@ class PlannedService(models.Model):
                 )
 
 
-class SessionWorker(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="session_workers")
+class BookingLink(models.Model):
+    """An attendee link that books its attendee: a copy of the session's time range and whether
+    the session is active (Rostered or In Progress), for the no-double-booking constraint.
+
+    Kept in step by `sessions_app.bookings` in the services that change a session's times or
+    status (never in save() or signals). The range is filled whenever the link is active.
+    """
+
+    start = models.DateTimeField(null=True, blank=True, editable=False)
+    end = models.DateTimeField(null=True, blank=True, editable=False)
+    active = models.BooleanField(default=False, db_default=False, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+def _no_overlap(attendee: str, name: str):
+    return PostgresExclusionConstraint(
+        name=name,
+        expressions=[
+            (attendee, RangeOperators.EQUAL),
+            (TsTzRange("start", "end", RangeBoundary()), RangeOperators.OVERLAPS),
+        ],
+        condition=Q(active=True),
+        violation_error_message=f"This {attendee} is already in an overlapping session.",
+    )
+
+
+def _active_has_range(name: str):
+    return models.CheckConstraint(
+        condition=Q(active=False) | Q(start__isnull=False, end__isnull=False),
+        name=name,
+    )
+
+
+class SessionWorker(BookingLink):
+    # No index of its own on session: the unique (session, worker) leads with it. Publishing
+    # rewrites every link of a period (its booking), and each index costs time then.
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="session_workers", db_index=False
+    )
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="session_links")
 
     class Meta:
         ordering = ["session", "worker__last_name"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "worker"], name="session_worker_unique")
+            models.UniqueConstraint(fields=["session", "worker"], name="session_worker_unique"),
+            _active_has_range("session_worker_active_has_range"),
+            _no_overlap("worker", "session_worker_no_overlap"),
         ]
 
     def __str__(self):
         return f"{self.worker} in {self.session}"
 
 
-class SessionAsset(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="session_assets")
+class SessionAsset(BookingLink):
+    session = models.ForeignKey(  # indexed by the unique (session, asset), as above
+        Session, on_delete=models.CASCADE, related_name="session_assets", db_index=False
+    )
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="session_links")
 
     class Meta:
         ordering = ["session", "asset__name"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "asset"], name="session_asset_unique")
+            models.UniqueConstraint(fields=["session", "asset"], name="session_asset_unique"),
+            _active_has_range("session_asset_active_has_range"),
+            _no_overlap("asset", "session_asset_no_overlap"),
         ]
 
     def __str__(self):

@@ -21,6 +21,8 @@ from clients.models import Client, GroupTemplate, GroupTemplateItem, ServiceAgre
 from clients.selectors import agreement_lines_active_on
 
 from . import recurrence
+from .bookings import booking_clashes, books, links_sync
+from .constraints import is_booking_clash
 from .models import (
     PERIOD_PUBLISHED,
     PlannedService,
@@ -327,7 +329,36 @@ def _write(session: Session, *, attendees: dict, previous_period_id=None) -> Ses
     if "service_types" in attendees:
         session.service_types.set(attendees["service_types"])
     errors.raise_if_any()
+    _sync_bookings(session, errors)
     return session
+
+
+def _sync_bookings(session: Session, errors: _Errors):
+    """The worker and asset links take the session's times and status (sessions_app.bookings).
+
+    An active session (Rostered, In Progress) must not double-book anyone: checked here first
+    (on SQLite that check is the guarantee), then refused by PostgreSQL's exclusion constraint
+    if another transaction booked them meanwhile — a message either way, never a 500.
+    """
+    this = Session.objects.filter(pk=session.pk)
+    if books(session):
+        _add_clashes(this, errors)
+        errors.raise_if_any()
+    try:
+        with transaction.atomic():
+            links_sync(sessions=this)
+    except IntegrityError as exc:
+        if not is_booking_clash(exc):
+            raise
+        _add_clashes(this, errors)
+        if not errors.by_field:
+            errors.add("workers", "A worker or asset is already in an overlapping session.")
+        errors.raise_if_any()
+
+
+def _add_clashes(sessions, errors: _Errors):
+    for clash in booking_clashes(sessions=sessions):
+        errors.add("workers" if clash.kind == "worker" else "assets", f"{clash.message}.")
 
 
 def _recheck_clients(session: Session, errors: _Errors):

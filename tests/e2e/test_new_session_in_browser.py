@@ -91,7 +91,7 @@ def choose_weekly_tue_thu_4_times(page: Page, form):
 
 
 def test_new_session_weekly_on_tue_and_thu_4_times(
-    page: Page, live_server, data, assert_no_axe_violations
+    page: Page, live_server, data, assert_no_axe_violations, eager_celery
 ):
     form = open_new_session(page, live_server)
     fill_session(page, form)
@@ -99,15 +99,24 @@ def test_new_session_weekly_on_tue_and_thu_4_times(
     assert_no_axe_violations(page)
     expect(form.get_by_role("button", name="Save", exact=True)).to_be_visible()
     form.get_by_role("button", name="Save and Roster").click()
-    expect(page.get_by_role("heading", name="Scheduling", exact=True)).to_be_visible()
-    saved = re.compile(r"saved: 4 sessions \(Weekly on Tue and Thu")
-    expect(page.get_by_text(saved)).to_be_visible()
+    # The job ran in-process (no broker): its outcome is on the page at once.
+    expect(page.get_by_role("heading", name="Save and Roster", exact=True)).to_be_visible()
+    outcome = page.locator("#roster-outcome")
+    expect(outcome.locator('[data-result="rostered"]')).to_have_count(4)
+    # Four Rostered blocks on the schedule.
+    page.get_by_role("link", name="Open in Scheduling").click()
+    board = page.get_by_role("region", name=re.compile(r"^Schedule"))
+    expect(board.locator("a[data-session-id][title*='Rostered']")).to_have_count(2)
+    page.get_by_role("link", name=re.compile("^Next")).first.click()
+    settle(page)
+    expect(board.locator("a[data-session-id][title*='Rostered']")).to_have_count(2)
     series = SessionSeries.objects.get()
     sessions = list(series.sessions.all())
     assert [s.local_start.strftime("%a %d %b %H:%M") for s in sessions] == [
         "Tue 08 Dec 09:00", "Thu 10 Dec 09:00", "Tue 15 Dec 09:00", "Thu 17 Dec 09:00"]
     assert all(s.session_workers.count() == 1 for s in sessions)
     assert Session.objects.count() == 4
+    assert {s.status for s in sessions} == {Session.Status.ROSTERED}
 
 
 def test_nonsense_recurrence_is_refused_beside_the_field(page: Page, live_server, data):

@@ -240,7 +240,18 @@ def test_the_after_save_step_may_answer_itself(scheduler_client, world, monkeypa
     assert r.content == b"job for 4"
 
 
-def test_the_real_after_save_step_keeps_the_sessions_draft(scheduler_client, world):  # noqa: F811
-    r = scheduler_client.post(URL, weekly_tue_thu(world, _action="save_and_roster"))
+def test_save_and_roster_rosters_the_series_and_shows_the_outcome(
+    scheduler_client, world, django_capture_on_commit_callbacks, eager_celery  # noqa: F811
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        r = scheduler_client.post(URL, weekly_tue_thu(world, _action="save_and_roster"))
+    assert r.status_code == 302 and "/scheduling/roster-jobs/" in r["Location"]
+    assert list(Session.objects.values_list("status", flat=True)) == ["rostered"] * 4
+    outcome = scheduler_client.get(r["Location"]).content.decode()
+    assert outcome.count('data-result="rostered"') == 4
+
+
+def test_save_only_keeps_the_series_draft(scheduler_client, world):  # noqa: F811
+    r = scheduler_client.post(URL, weekly_tue_thu(world, _action="save"))
     assert r.status_code == 302
     assert set(Session.objects.values_list("status", flat=True)) == {"draft"}

@@ -3,7 +3,6 @@ starts before its roster, and times are shown at each site's clock."""
 
 import datetime
 import threading
-import time
 import zoneinfo
 from unittest import mock
 
@@ -14,6 +13,7 @@ from django.urls import reverse
 
 from rostering import services
 from rostering.models import BaseRoster, RosterPeriod
+from tests.concurrency import wait_until_a_transaction_waits_on_a_lock
 from tests.factories import BaseRosterFactory, RosterPeriodFactory, SiteFactory
 from tests.rostering.conftest import add_pattern_session
 
@@ -87,17 +87,7 @@ def _race(create_first, create_second):
     for t in threads:
         t.start()
     inserted.wait(timeout=30)
-    # The page's own signal: PostgreSQL reports the second insert waiting on the first's lock.
-    deadline = time.monotonic() + 30
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                break
-            time.sleep(0.01)
+    wait_until_a_transaction_waits_on_a_lock()  # the second one is blocked
     release.set()
     for t in threads:
         t.join(timeout=30)

@@ -3,7 +3,6 @@ two Save and Roster jobs, publishing a period that would double-book, and the SQ
 
 import datetime
 import threading
-import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,6 +15,7 @@ from scheduling.models import RosterOutcome
 from sessions_app.bookings import ACTIVE_STATUSES, booking_clashes, links_sync
 from sessions_app.models import Session, SessionAsset, SessionWorker
 from sessions_app.services import session_update
+from tests.concurrency import wait_until_a_transaction_waits_on_a_lock
 from tests.scheduling.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -157,16 +157,7 @@ def _race(run_first, run_second):
     for t in threads:
         t.start()
     written.wait(timeout=30)
-    deadline = time.monotonic() + 30
-    with connection.cursor() as cursor:  # PostgreSQL's own signal: the second one waits
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                break
-            time.sleep(0.01)
+    wait_until_a_transaction_waits_on_a_lock()  # the second one is blocked
     release.set()
     for t in threads:
         t.join(timeout=30)

@@ -1,5 +1,6 @@
 """Celery: a real worker through Redis when a broker is configured, eager in-process otherwise."""
 
+import contextlib
 import datetime
 import os
 import subprocess
@@ -66,17 +67,11 @@ def _database_url() -> str | None:
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
-@pytest.fixture
-def celery_worker_queue(broker_url, tmp_path):
-    """Start a real ``celery worker`` subprocess on a queue of its own; stop it afterwards.
-
-    On PostgreSQL the worker uses the tests' database, so it can run jobs the test claimed.
-    """
-    queue = f"test-{uuid.uuid4().hex}"
-    log = tmp_path / "worker.log"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
-    if _database_url():
-        env["DATABASE_URL"] = _database_url()
+@contextlib.contextmanager
+def celery_worker(*, queue: str, log: Path, env: dict | None = None):
+    """A real ``celery worker`` subprocess on `queue`, ready when the block starts, stopped when
+    it ends; its output goes to `log`. `env` is added to this process's environment."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", **(env or {})}
     cmd = [
         str(CELERY), "-A", "config", "worker",
         "-P", "solo", "-c", "1",
@@ -93,7 +88,7 @@ def celery_worker_queue(broker_url, tmp_path):
             if time.monotonic() > deadline:
                 pytest.fail(f"celery worker not ready after 60 s:\n{log.read_text()}")
             time.sleep(0.2)
-        yield queue, proc, log
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -101,6 +96,19 @@ def celery_worker_queue(broker_url, tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.fixture
+def celery_worker_queue(broker_url, tmp_path):
+    """Start a real ``celery worker`` subprocess on a queue of its own; stop it afterwards.
+
+    On PostgreSQL the worker uses the tests' database, so it can run jobs the test claimed.
+    """
+    queue = f"test-{uuid.uuid4().hex}"
+    log = tmp_path / "worker.log"
+    env = {"DATABASE_URL": _database_url()} if _database_url() else {}
+    with celery_worker(queue=queue, log=log, env=env) as proc:
+        yield queue, proc, log
 
 
 def test_ping_round_trips_through_a_real_worker(celery_worker_queue):

@@ -1,8 +1,6 @@
 """Save and Roster through a real Celery worker and Redis (PostgreSQL: the worker shares the
 tests' database). Skipped without a broker, except under CI=true where it must run."""
 
-import os
-import subprocess
 import time
 import uuid
 
@@ -15,10 +13,9 @@ from scheduling import services, tasks
 from sessions_app.models import Session, SessionWorker
 from tests.scheduling.conftest import at
 from tests.test_celery_worker import (  # noqa: F401 - broker_url: the fixture
-    CELERY,
-    ROOT,
     _database_url,
     broker_url,
+    celery_worker,
     in_ci,
 )
 
@@ -34,38 +31,17 @@ def worker_on_private_queue(broker_url, tmp_path):  # noqa: F811 - the fixture
     queue = f"test-{uuid.uuid4().hex}"
     log = tmp_path / "worker.log"
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": _database_url(),
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
     }
-    cmd = [
-        str(CELERY), "-A", "config", "worker", "-P", "solo", "-c", "1",
-        "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "-Q", queue, "-n", f"{queue}@%h", "-l", "info",
-    ]  # fmt: skip
     conf = tasks.roster_job.app.conf
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while "ready." not in log.read_text(errors="replace"):
-            if proc.poll() is not None:
-                pytest.fail(f"celery worker exited with {proc.returncode}:\n{log.read_text()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"celery worker not ready after 60 s:\n{log.read_text()}")
-            time.sleep(0.2)
+    with celery_worker(queue=queue, log=log, env=env):
         conf.task_default_queue = queue
-        yield log
-    finally:
-        conf.changes.pop("task_default_queue", None)  # back to the settings' queue
-        proc.terminate()
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+            yield log
+        finally:
+            conf.changes.pop("task_default_queue", None)  # back to the settings' queue
 
 
 def _wait_for(condition, log, seconds=60):

@@ -13,6 +13,7 @@ from rostering.models import Notification, RosterPeriod
 from scheduling.roles import ensure_roles
 from sessions_app.models import Session
 from sessions_app.services import ClientSpec, PlannedServiceSpec, session_create
+from tests.e2e.helpers import log_in
 from tests.factories import (
     BaseRosterFactory,
     ClientFactory,
@@ -74,16 +75,8 @@ def period():
     return period
 
 
-def log_in(page, live_server):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill("scheduler")
-    page.get_by_label("Password").fill("scheduler")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
-
-
 def test_validate_fix_validate_again_and_publish(live_server, page: Page, period, eager_tasks):
-    log_in(page, live_server)
+    log_in(page, live_server, "scheduler")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Roster Periods").click()
     page.get_by_role("link", name=re.compile("Mon 16 Nov 2026")).click()
     panel = page.locator("#period-validation")

@@ -10,7 +10,7 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from scheduling.roles import ensure_roles
-from tests.e2e.helpers import settle, watch_console
+from tests.e2e.helpers import log_in, settle, watch_console
 from tests.factories import (
     BaseRosterFactory,
     RegionFactory,
@@ -39,14 +39,6 @@ def places():
     SessionFactory(roster_period=period, site=site, session_type=care, subject="Period chip",
                    start=datetime.datetime(2026, 11, 17, 9, 0, tzinfo=tz))
     return {"roster": roster, "period": period}
-
-
-def log_in(page, live_server):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Username").fill("scheduler")
-    page.get_by_label("Password").fill("scheduler")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def open_form(page: Page, way: str, chip: str):
@@ -84,7 +76,7 @@ def close_form(page: Page, dialog, how: str):
 @pytest.mark.parametrize("place", ["base roster", "roster period"])
 def test_the_form_opens_again_and_again_by_every_way_in(live_server, page: Page, places, place):
     problems = watch_console(page)
-    log_in(page, live_server)
+    log_in(page, live_server, "scheduler")
     if place == "base roster":
         page.goto(live_server.url + reverse("rostering:base_roster_detail",
                                             args=[places["roster"].pk]))
@@ -108,7 +100,7 @@ def test_the_form_opens_again_and_again_by_every_way_in(live_server, page: Page,
 
 def test_back_from_the_form_page_to_a_working_grid(live_server, page: Page, places):
     problems = watch_console(page)
-    log_in(page, live_server)
+    log_in(page, live_server, "scheduler")
     grid_url = live_server.url + reverse("rostering:base_roster_detail",
                                          args=[places["roster"].pk])
     page.goto(grid_url)

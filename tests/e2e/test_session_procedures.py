@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from scheduling.roles import ensure_roles
 from sessions_app.models import PlannedService, Session
-from tests.e2e.helpers import settle
+from tests.e2e.helpers import log_in, settle
 from tests.factories import (
     AssetFactory,
     BaseRosterFactory,
@@ -59,14 +59,6 @@ def data():
     SessionTypeFactory(name="Personal Care")
     ServiceTypeFactory(name="Personal care")
     return {"parra": parra}
-
-
-def log_in(page, live_server):
-    page.goto(live_server.url + "/")
-    page.get_by_label("Username").fill("scheduler")
-    page.get_by_label("Password").fill("scheduler")
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
 
 
 def fill_session(page: Page, *, day: str, group: bool = False):
@@ -134,7 +126,7 @@ def fill_session(page: Page, *, day: str, group: bool = False):
 
 
 def test_create_a_session_on_a_base_roster(live_server, page: Page, data):
-    log_in(page, live_server)
+    log_in(page, live_server, "scheduler")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Base Rosters").click()
     page.get_by_role("link", name="Create a base roster").first.click()
     page.get_by_label("Name").fill("West fortnight")
@@ -177,7 +169,7 @@ def test_create_a_group_session_on_a_roster_period(live_server, page: Page, data
     roster = BaseRosterFactory(name="West fortnight", start_date=datetime.date(2026, 11, 2))
     period = RosterPeriodFactory(base_roster=roster, start_date=datetime.date(2026, 11, 16),
                                  end_date=datetime.date(2026, 11, 29))
-    log_in(page, live_server)
+    log_in(page, live_server, "scheduler")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Roster Periods").click()
     page.get_by_role("link", name=re.compile("Mon 16 Nov 2026")).click()
     page.get_by_role("link", name="Roster Session", exact=True).click()
@@ -199,7 +191,7 @@ def test_typing_while_a_pick_is_on_its_way_is_kept(live_server, page: Page, data
     """A scheduler picks a client and types on at once, before the form has answered: the
     worker search, its results and everything else typed meanwhile stay as they are."""
     BaseRosterFactory(name="West fortnight", start_date=datetime.date(2026, 11, 2))
-    log_in(page, live_server)
+    log_in(page, live_server, "scheduler")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Base Rosters").click()
     page.get_by_role("link", name="West fortnight").click()
     page.get_by_role("link", name="Roster Session", exact=True).click()
@@ -239,7 +231,7 @@ def test_typing_while_a_pick_is_on_its_way_is_kept(live_server, page: Page, data
 
 def test_errors_show_beside_the_field_and_keep_the_values(live_server, page: Page, data):
     BaseRosterFactory(name="West fortnight", start_date=datetime.date(2026, 11, 2))
-    log_in(page, live_server)
+    log_in(page, live_server, "scheduler")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Base Rosters").click()
     page.get_by_role("link", name="West fortnight").click()
     page.get_by_role("link", name="Roster Session", exact=True).click()
@@ -261,7 +253,7 @@ def test_the_form_works_as_a_full_page_without_javascript(live_server, browser, 
     BaseRosterFactory(name="West fortnight", start_date=datetime.date(2026, 11, 2))
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    log_in(page, live_server)
+    log_in(page, live_server, "scheduler")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Base Rosters").click()
     page.get_by_role("link", name="West fortnight").click()
     page.get_by_role("link", name="Roster Session", exact=True).click()

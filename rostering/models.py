@@ -184,6 +184,10 @@ class Notification(models.Model):
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="For sessions rostered on the live schedule: the Save and Roster job.",
     )
+    change_key = models.CharField(
+        max_length=64, blank=True, default="",
+        help_text="For a change made from the session menu: that change (one notice per worker).",
+    )
     email = models.EmailField(blank=True, help_text="The address it was sent to.")
     subject = models.CharField(max_length=255)
     body = models.TextField()
@@ -202,6 +206,11 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["worker", "job"], condition=Q(job__isnull=False),
                 name="notification_once_per_worker_and_job",
+            ),
+            # One change from the session menu never notifies a worker twice.
+            models.UniqueConstraint(
+                fields=["worker", "change_key"], condition=~Q(change_key=""),
+                name="notification_once_per_worker_and_change",
             ),
         ]
 

@@ -185,7 +185,7 @@ class Notification(models.Model):
         help_text="For sessions rostered on the live schedule: the Save and Roster job.",
     )
     change_key = models.CharField(
-        max_length=64, blank=True, default="",
+        max_length=64, blank=True, default="", db_default="",
         help_text="For a change made from the session menu: that change (one notice per worker).",
     )
     email = models.EmailField(blank=True, help_text="The address it was sent to.")

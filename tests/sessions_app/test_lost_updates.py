@@ -312,7 +312,13 @@ def test_hostile_versions_on_the_roster_forms_are_422s(scheduler_client, world, 
 def test_two_saves_of_one_session_at_once_on_postgresql(world):
     if connection.vendor != "postgresql":
         pytest.skip("a real concurrent save needs PostgreSQL")
-    session = SessionFactory(site=world["parra"], comments="")
+    session = services.session_create(
+        work_type=Session.WorkType.APPOINTMENT, billable=True,
+        session_type=world["session_type"], site=world["parra"], subject="Race",
+        start=datetime.datetime(2026, 11, 3, 9, tzinfo=SYD),
+        end=datetime.datetime(2026, 11, 3, 11, tzinfo=SYD),
+        clients=[services.ClientSpec(world["ada"])],
+    )
     locked, release = threading.Event(), threading.Event()
     outcome = {}
 

@@ -159,9 +159,9 @@ def _record_notifications(period: RosterPeriod, now) -> int:
     qn = connection.ops.quote_name
     sql = f"""
         INSERT INTO {qn(Notification._meta.db_table)}
-            (worker_id, period_id, email, subject, body, created_at)
+            (worker_id, period_id, email, subject, body, created_at, change_key)
         SELECT sw.worker_id, %s, w.email,
-               %s || COUNT(*) || CASE WHEN COUNT(*) = 1 THEN %s ELSE %s END, '', %s
+               %s || COUNT(*) || CASE WHEN COUNT(*) = 1 THEN %s ELSE %s END, '', %s, ''
         FROM {qn(SessionWorker._meta.db_table)} sw
         JOIN {qn(Session._meta.db_table)} s ON s.id = sw.session_id
         JOIN {qn(Worker._meta.db_table)} w ON w.id = sw.worker_id

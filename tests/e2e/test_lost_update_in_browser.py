@@ -67,3 +67,36 @@ def test_the_second_save_is_refused_then_applied(live_server, page: Page, ui_wor
     assert session.updated_by.username == "scheduler"
     assert cora_problems == []
     other.close()
+
+
+def test_two_edits_of_one_base_roster(live_server, page: Page, ui_world):
+    cora = User.objects.create_user("cora", password="cora", first_name="Cora",
+                                    last_name="Jones")
+    cora.groups.add(Group.objects.get(name="Scheduler"))
+    roster = ui_world["roster"]
+    other = page.context.browser.new_context()
+    cora_page = other.new_page()
+    log_in(cora_page, live_server, "cora")
+    log_in(page, live_server, "scheduler")
+    for p in (cora_page, page):
+        p.goto(live_server.url + roster.get_absolute_url())
+        p.get_by_role("link", name="Edit", exact=True).click()
+        expect(p.get_by_role("heading", name="Edit base roster")).to_be_visible()
+
+    cora_page.get_by_label("Name").fill("West fortnight (A)")
+    cora_page.get_by_role("button", name="Save").click()
+    expect(cora_page.locator(".messages")).to_contain_text("updated")
+
+    page.get_by_label("Active").uncheck()
+    page.get_by_role("button", name="Save").click()
+    banner = page.locator("#stale-banner")
+    expect(banner).to_contain_text("Changed by Cora Jones at")
+    expect(banner).to_contain_text("Name: you have West fortnight, now saved as West fortnight (A)")
+    expect(banner).to_contain_text("Active: you have No, now saved as Yes")
+    expect(page.get_by_label("Active")).not_to_be_checked()
+    page.screenshot(path=str(SHOTS / "lostupd-base-roster.png"))
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".messages")).to_contain_text("updated")
+    roster.refresh_from_db()
+    assert roster.name == "West fortnight" and not roster.active and roster.version == 3
+    other.close()

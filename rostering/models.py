@@ -3,6 +3,7 @@ notifications a publish sends)."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -34,6 +35,13 @@ class BaseRoster(models.Model):
     start_date = models.DateField(help_text="The first day of the first cycle.")
     site = models.ForeignKey(
         Site, null=True, blank=True, on_delete=models.PROTECT, related_name="base_rosters"
+    )
+    # Lost updates (sessions_app.versioning): each write through the services adds one.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
     )
 
     class Meta:
@@ -77,6 +85,13 @@ class RosterPeriod(models.Model):
     end_date = models.DateField(help_text="The last day of the period.")
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Lost updates (sessions_app.versioning): each write through the services adds one.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
 
     # Generating and validating run as background jobs (jobs.Job) targeting the period.
     jobs = GenericRelation(Job, content_type_field="target_type", object_id_field="target_id")

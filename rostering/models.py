@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from clients.formatting import nice_date_range
 from clients.models import Site
@@ -35,6 +36,8 @@ class BaseRoster(models.Model):
     site = models.ForeignKey(
         Site, null=True, blank=True, on_delete=models.PROTECT, related_name="base_rosters"
     )
+
+    history = HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True))
 
     class Meta:
         ordering = ["name"]
@@ -77,6 +80,8 @@ class RosterPeriod(models.Model):
     end_date = models.DateField(help_text="The last day of the period.")
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords(history_id_field=models.BigAutoField(primary_key=True))
 
     # Generating and validating run as background jobs (jobs.Job) targeting the period.
     jobs = GenericRelation(Job, content_type_field="target_type", object_id_field="target_id")

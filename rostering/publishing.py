@@ -26,6 +26,7 @@ from jobs.models import Job
 from jobs.services import job_claim, job_enqueue, job_fail, job_finish, job_progress, job_start
 from sessions_app.bookings import ACTIVE_STATUSES, booking_clashes, links_sync
 from sessions_app.constraints import is_booking_clash
+from sessions_app.history_records import CHANGED, PUBLISHED, record_history
 from sessions_app.models import Session, SessionWorker
 from workforce.models import Worker
 
@@ -182,6 +183,7 @@ def roster_period_publish(
     period: RosterPeriod,
     acknowledged_warnings: bool,
     acknowledged_earlier_unpublished: bool,
+    user=None,
 ) -> PublishResult:
     """Publish the period: its sessions become Rostered and go on the live schedule.
 
@@ -191,7 +193,9 @@ def roster_period_publish(
     schedulers publishing at once one publishes and the other finds it published (nothing
     changes the second time). A fixed number of statements whatever the number of sessions:
     one UPDATE of the sessions, one of the period and one INSERT … SELECT of one notification
-    per worker; the emails are written and sent after commit, in the background.
+    per worker; the emails are written and sent after commit, in the background. The history
+    (reason "Published", by `user`) takes two INSERT … SELECT more: a historical row per
+    session that became Rostered, and those rows' service types.
     """
     locked = (
         RosterPeriod.objects.select_for_update(of=("self",))
@@ -218,6 +222,12 @@ def roster_period_publish(
     try:
         with transaction.atomic():
             rostered = drafts.update(status=Session.Status.ROSTERED, updated_at=now)
+            record_history(
+                queryset=Session.objects.filter(
+                    roster_period=locked, status=Session.Status.ROSTERED, updated_at=now
+                ),
+                history_type=CHANGED, reason=PUBLISHED, user=user, date=now,
+            )
             # The worker and asset links book their attendees now (one UPDATE per table);
             # PostgreSQL refuses a double booking the validation could not see.
             links_sync(sessions=Session.objects.filter(
@@ -229,6 +239,9 @@ def roster_period_publish(
         raise ValidationError(_clash_messages(drafts), code="double_booked") from None
     locked.status = RosterPeriod.Status.PUBLISHED
     locked.published_at = now
+    locked._change_reason = PUBLISHED
+    if user is not None and user.is_authenticated:
+        locked._history_user = user
     locked.save(update_fields=["status", "published_at"])
 
     notified = _record_notifications(locked, now)

@@ -145,6 +145,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # History (django-simple-history): no index on history_date, which nothing filters by (the
 # timeline reads a session's rows by its id); each index slows publishing a whole period.
 SIMPLE_HISTORY_DATE_INDEX = False
+# History is a record, not an undo: the admin's past versions have no Revert button (a revert
+# would save around the services that check every write).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # The organisation's naming convention for session subjects.
 SESSION_SUBJECT_PATTERN = env(

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from sessions_app.admin import HistoryAdmin
 from sessions_app.models import Session
 
 from .models import BaseRoster, Notification, PeriodValidation, RosterPeriod
@@ -22,7 +23,7 @@ def session_count_subquery(field_name):
 
 
 @admin.register(BaseRoster)
-class BaseRosterAdmin(admin.ModelAdmin):
+class BaseRosterAdmin(HistoryAdmin):
     list_display = [
         "name",
         "site",
@@ -52,7 +53,7 @@ class BaseRosterAdmin(admin.ModelAdmin):
 
 
 @admin.register(RosterPeriod)
-class RosterPeriodAdmin(admin.ModelAdmin):
+class RosterPeriodAdmin(HistoryAdmin):
     list_display = [
         "__str__",
         "base_roster",

@@ -14,9 +14,13 @@ number of rows, and no row passes through Python. Portable SQL (PostgreSQL and S
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from types import SimpleNamespace
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 # history_type, as django-simple-history writes it
 CREATED, CHANGED, DELETED = "+", "~", "-"
@@ -26,6 +30,22 @@ GENERATED = "Generated"
 BROUGHT_IN = "Brought in"
 PUBLISHED = "Published"
 SAVE_AND_ROSTER = "Save and Roster"
+
+
+@contextmanager
+def acting_as(user):
+    """Saves made in this block are recorded as `user`'s, outside a request (a background job,
+    a script, a test): what HistoryRequestMiddleware does for a request. Inside a request, or
+    without a user, it changes nothing."""
+    context = HistoricalRecords.context
+    if user is None or getattr(context, "request", None) is not None:
+        yield
+        return
+    context.request = SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        del context.request
 
 
 def _user_id(user) -> int | None:
@@ -74,7 +94,7 @@ def _record_m2m(model, history, field, select_sql, select_params, values):
     """The snapshot of a many-to-many field (a session's service types) for the historical rows
     just written: one INSERT … SELECT joining them to the field's current links."""
     qn = connection.ops.quote_name
-    m2m_history = model.history.m2m_models[field]
+    m2m_history = HistoricalRecords.m2m_models[field]
     through = getattr(model, field.name).through
     source = next(
         f for f in through._meta.fields

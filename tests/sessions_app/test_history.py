@@ -14,6 +14,7 @@ from sessions_app.models import (
     PlannedService,
     Session,
     SessionActivity,
+    SessionAsset,
     SessionClient,
     SessionWorker,
 )
@@ -57,7 +58,9 @@ def create(world, **overrides):
 def age_history(minutes=5):
     """Move what is recorded so far into the past: the next save is a later entry (changes
     within a second of each other by the same person read as one save)."""
-    for model in (Session, SessionClient, PlannedService, SessionWorker, SessionActivity):
+    for model in (
+        Session, SessionClient, PlannedService, SessionWorker, SessionAsset, SessionActivity
+    ):
         model.history.model.objects.update(
             history_date=F("history_date") - datetime.timedelta(minutes=minutes)
         )

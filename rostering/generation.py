@@ -414,8 +414,10 @@ def roster_period_generate(
         if job is not None:
             jobs.job_start(job_id=job.pk)
     job_id = job.pk if job is not None else None
+    # History: who asked (the job's requester; "system" without one).
+    user_id = job.requested_by_id if job is not None else None
     try:
-        return _run(period, chunk_size=chunk_size, job_id=job_id)
+        return _run(period, chunk_size=chunk_size, job_id=job_id, user_id=user_id)
     except Exception as exc:
         if job_id is not None:
             _failed(job_id, exc)
@@ -429,7 +431,9 @@ def _failed(job_id: int, exc: Exception):
     jobs.job_fail(job_id=job_id, message=message)
 
 
-def _run(period: RosterPeriod, *, chunk_size: int, job_id: int | None) -> GenerationResult:
+def _run(
+    period: RosterPeriod, *, chunk_size: int, job_id: int | None, user_id: int | None = None
+) -> GenerationResult:
     roster = period.base_roster
     expected, present = occurrence_counts(period)
     missing = max(0, expected - present)
@@ -442,11 +446,6 @@ def _run(period: RosterPeriod, *, chunk_size: int, job_id: int | None) -> Genera
     ids = list(active_base_sessions(roster).order_by("pk").values_list("pk", flat=True))
     total = GenerationResult()
     if missing:
-        # History: who asked (the job's requester; "system" without a job) and why.
-        user_id = (
-            Job.objects.filter(pk=job_id).values_list("requested_by_id", flat=True).first()
-            if job_id is not None else None
-        )
         reason = BROUGHT_IN if present > 0 else GENERATED
         for i in range(0, len(ids), size):
             chunk = ids[i : i + size]

@@ -194,8 +194,8 @@ def roster_period_publish(
     changes the second time). A fixed number of statements whatever the number of sessions:
     one UPDATE of the sessions, one of the period and one INSERT … SELECT of one notification
     per worker; the emails are written and sent after commit, in the background. The history
-    (reason "Published", by `user`) takes two INSERT … SELECT more: a historical row per
-    session that became Rostered, and those rows' service types.
+    (reason "Published", by `user`) takes one INSERT … SELECT more (a historical row per
+    session that became Rostered) and the period's historical row.
     """
     locked = (
         RosterPeriod.objects.select_for_update(of=("self",))

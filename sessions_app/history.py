@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from .history_records import CREATED, DELETED
+from .history_records import CREATED, DELETED, STATUS_ONLY
 from .models import (
     PlannedService,
     Session,
@@ -138,6 +138,8 @@ def _session_events(session, fmt: _Formatter) -> list[_Event]:
     fields = [history._meta.get_field(name) for name in SESSION_FIELDS]
     events = []
     for prev, row in _by_object(rows):
+        if prev is not None and row.history_change_reason in STATUS_ONLY:
+            types[row.history_id] = types[prev.history_id]  # recorded without a snapshot
         if row.history_type == CREATED:
             events.append(_event(row, "Session", "created", "Created", order=-1))
             continue

@@ -5,6 +5,7 @@ import zoneinfo
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from rostering import services
@@ -18,6 +19,7 @@ from sessions_app.models import (
     SessionClient,
     SessionWorker,
 )
+from sessions_app.services import session_update
 from tests.factories import ServiceTypeFactory
 from tests.rostering.conftest import add_pattern_session
 
@@ -136,5 +138,10 @@ def test_publishing_records_one_row_per_session_with_a_fixed_number_of_statement
     ).first()
     latest = session_history(session=session)[0]
     assert latest.who == "sam" and latest.reason == "Published"
-    # the service types are unchanged by publishing: no line about them
+    # the service types are unchanged by publishing: no line about them, then or later
     assert latest.changes == ["Status: Draft → Rostered"]
+    Session.history.model.objects.update(
+        history_date=F("history_date") - datetime.timedelta(minutes=5)
+    )
+    session_update(session=session, comments="Gate code 1234")
+    assert session_history(session=session)[0].changes == ["Comments: — → Gate code 1234"]

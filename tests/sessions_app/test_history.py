@@ -158,3 +158,31 @@ def test_reading_the_history_takes_the_same_queries_whatever_its_length(
     with django_assert_max_num_queries(7):
         entries = session_history(session=session)
     assert len(entries) == edits + 1
+
+
+def test_the_admin_shows_the_history_read_only(admin_client, world):
+    session = create(world)
+    age_history()
+    session_update(session=session, subject="Morning visit")
+    history = reverse("admin:sessions_app_session_history", args=[session.pk])
+    r = admin_client.get(history)
+    assert r.status_code == 200 and "Morning visit" in r.content.decode()
+    change = reverse("admin:sessions_app_session_change", args=[session.pk])
+    assert history in admin_client.get(change).content.decode()  # the History button
+    version = Session.history.model.objects.filter(id=session.pk).earliest("history_date")
+    past = reverse(
+        "admin:sessions_app_session_simple_history", args=[session.pk, version.history_id]
+    )
+    assert admin_client.get(past).status_code == 200
+    assert "Revert" not in admin_client.get(past).content.decode()
+    # a past version is never saved back (the services check every write)
+    assert admin_client.post(past, {"subject": "Visit"}).status_code == 405
+    session.refresh_from_db()
+    assert session.subject == "Morning visit"
+
+
+@pytest.mark.parametrize("name", ["baseroster", "rosterperiod"])
+def test_base_rosters_and_roster_periods_have_a_history_button(admin_client, world, name):
+    obj = world["roster"] if name == "baseroster" else world["period"]
+    url = reverse(f"admin:rostering_{name}_history", args=[obj.pk])
+    assert admin_client.get(url).status_code == 200

@@ -96,11 +96,10 @@ def record_history(
         parts = [f"h AS ({insert} RETURNING history_id, {pk})"]
         for i, field in enumerate(m2m_fields):
             target, links, source = _m2m_parts(model, field)
+            fk = _source_column(model, field)
             parts.append(
                 f"m{i} AS (INSERT INTO {target} SELECT h.history_id, {links} "
-                f"FROM h JOIN {source} ON l.{{fk}} = h.{pk} RETURNING 1)".format(
-                    fk=_source_column(model, field)
-                )
+                f"FROM h JOIN {source} ON l.{fk} = h.{pk} RETURNING 1)"
             )
         sql = f"WITH {', '.join(parts)} SELECT count(*) FROM h"
         with connection.cursor() as cursor:

@@ -71,6 +71,9 @@ def test_the_session_form_links_to_its_history(scheduler_client, make):
 
 def test_unknown_session_is_404_and_only_get_is_allowed(scheduler_client, make):
     assert scheduler_client.get("/scheduling/sessions/999999/history/").status_code == 404
+    huge = "/scheduling/sessions/99999999999999999999999/history/"  # beyond any integer column
+    assert scheduler_client.get(huge).status_code == 404
+    assert scheduler_client.get("/scheduling/sessions/abc/history/").status_code == 404
     session = make(at("2026-12-01", "09:00"), at("2026-12-01", "11:00"))
     assert scheduler_client.post(url(session)).status_code == 405
 

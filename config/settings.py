@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_filters",
+    "simple_history",
     "jobs",
     "clients",
     "workforce",
@@ -53,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Who made a change: the request's user, on the historical rows (django-simple-history).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -138,6 +141,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# History (django-simple-history): no index on history_date, which nothing filters by (the
+# timeline reads a session's rows by its id); each index slows publishing a whole period.
+SIMPLE_HISTORY_DATE_INDEX = False
+# History is a record, not an undo: the admin's past versions have no Revert button (a revert
+# would save around the services that check every write).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # The organisation's naming convention for session subjects.
 SESSION_SUBJECT_PATTERN = env(

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from sessions_app.admin import HistoryAdmin
 from sessions_app.models import Session
 from sessions_app.versioning import bump
 
@@ -32,7 +33,7 @@ class VersionedAdmin(admin.ModelAdmin):
 
 
 @admin.register(BaseRoster)
-class BaseRosterAdmin(VersionedAdmin):
+class BaseRosterAdmin(VersionedAdmin, HistoryAdmin):
     list_display = [
         "name",
         "site",
@@ -62,7 +63,7 @@ class BaseRosterAdmin(VersionedAdmin):
 
 
 @admin.register(RosterPeriod)
-class RosterPeriodAdmin(VersionedAdmin):
+class RosterPeriodAdmin(VersionedAdmin, HistoryAdmin):
     list_display = [
         "__str__",
         "base_roster",

@@ -54,11 +54,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from clients import wallclock
 from clients.models import ServiceAgreementLine
 from jobs import services as jobs
 from jobs.models import Job
+from sessions_app.history_records import BROUGHT_IN, CREATED, GENERATED, record_history
 from sessions_app.models import (
     PlannedService,
     Session,
@@ -412,8 +414,10 @@ def roster_period_generate(
         if job is not None:
             jobs.job_start(job_id=job.pk)
     job_id = job.pk if job is not None else None
+    # History: who asked (the job's requester; "system" without one).
+    user_id = job.requested_by_id if job is not None else None
     try:
-        return _run(period, chunk_size=chunk_size, job_id=job_id)
+        return _run(period, chunk_size=chunk_size, job_id=job_id, user_id=user_id)
     except Exception as exc:
         if job_id is not None:
             _failed(job_id, exc)
@@ -427,7 +431,9 @@ def _failed(job_id: int, exc: Exception):
     jobs.job_fail(job_id=job_id, message=message)
 
 
-def _run(period: RosterPeriod, *, chunk_size: int, job_id: int | None) -> GenerationResult:
+def _run(
+    period: RosterPeriod, *, chunk_size: int, job_id: int | None, user_id: int | None = None
+) -> GenerationResult:
     roster = period.base_roster
     expected, present = occurrence_counts(period)
     missing = max(0, expected - present)
@@ -440,9 +446,12 @@ def _run(period: RosterPeriod, *, chunk_size: int, job_id: int | None) -> Genera
     ids = list(active_base_sessions(roster).order_by("pk").values_list("pk", flat=True))
     total = GenerationResult()
     if missing:
+        reason = BROUGHT_IN if present > 0 else GENERATED
         for i in range(0, len(ids), size):
             chunk = ids[i : i + size]
-            total.add(_generate_chunk(period.pk, chunk[0], chunk[-1], job_id=job_id))
+            total.add(_generate_chunk(
+                period.pk, chunk[0], chunk[-1], job_id=job_id, user_id=user_id, reason=reason
+            ))
     else:
         total.already_present = present
     message = total.message(bring_in=present > 0)
@@ -453,10 +462,12 @@ def _run(period: RosterPeriod, *, chunk_size: int, job_id: int | None) -> Genera
 
 
 def _generate_chunk(
-    period_id: int, lo: int, hi: int, *, job_id: int | None = None
+    period_id: int, lo: int, hi: int, *, job_id: int | None = None, user_id: int | None = None,
+    reason: str = GENERATED,
 ) -> GenerationResult:
     """One batch: base-roster sessions with lo <= pk <= hi, in one transaction (with the job's
-    progress, so the page never counts sessions that a rollback took back)."""
+    progress, so the page never counts sessions that a rollback took back) and with the
+    history of every row it creates (`reason`, by `user_id`)."""
     result = GenerationResult(batches=1)
     with transaction.atomic():
         period = (
@@ -610,6 +621,7 @@ def _generate_chunk(
         SessionAsset.objects.bulk_create(new_assets, batch_size=INSERT_BATCH_SIZE)
         SessionActivity.objects.bulk_create(new_activities, batch_size=INSERT_BATCH_SIZE)
         ServiceTypeLink.objects.bulk_create(new_types, batch_size=INSERT_BATCH_SIZE)
+        _record_created(period_id, lo, hi, new_sessions, user_id=user_id, reason=reason)
 
         result.created = len(new_sessions)
         for model, rows in (
@@ -622,6 +634,30 @@ def _generate_chunk(
         if job_id is not None:
             jobs.job_progress(job_id=job_id, advance=result.created)
     return result
+
+
+def _record_created(period_id, lo, hi, new_sessions, *, user_id, reason):
+    """The history of the batch's new sessions and children: one INSERT … SELECT per table.
+
+    The new sessions are those of the period from this batch's base sessions with a pk from
+    the first one created on: the period row is locked, so every older copy has a lower pk.
+    """
+    created = Session.objects.filter(
+        roster_period_id=period_id, source_session_id__gte=lo, source_session_id__lte=hi,
+        pk__gte=min(s.pk for s in new_sessions),
+    )
+    now = timezone.now()
+    for queryset in (
+        created,
+        SessionClient.objects.filter(session__in=created),
+        PlannedService.objects.filter(session_client__session__in=created),
+        SessionWorker.objects.filter(session__in=created),
+        SessionAsset.objects.filter(session__in=created),
+        SessionActivity.objects.filter(session__in=created),
+    ):
+        record_history(
+            queryset=queryset, history_type=CREATED, reason=reason, user=user_id, date=now
+        )
 
 
 def _line_on(day, base_line_id, candidates, line_info):

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from clients.formatting import nice_date_range
 from clients.models import Site
@@ -42,6 +43,11 @@ class BaseRoster(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", editable=False,
+    )
+
+    history = HistoricalRecords(
+        history_id_field=models.BigAutoField(primary_key=True),
+        excluded_fields=["version", "updated_at", "updated_by"],
     )
 
     class Meta:
@@ -91,6 +97,11 @@ class RosterPeriod(models.Model):
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", editable=False,
+    )
+
+    history = HistoricalRecords(
+        history_id_field=models.BigAutoField(primary_key=True),
+        excluded_fields=["version", "updated_at", "updated_by"],
     )
 
     # Generating and validating run as background jobs (jobs.Job) targeting the period.

@@ -26,6 +26,7 @@ from jobs.models import Job
 from jobs.services import job_claim, job_enqueue, job_fail, job_finish, job_progress, job_start
 from sessions_app.bookings import ACTIVE_STATUSES, booking_clashes, links_sync
 from sessions_app.constraints import is_booking_clash
+from sessions_app.history_records import CHANGED, PUBLISHED, record_history
 from sessions_app.models import Session, SessionWorker
 from sessions_app.versioning import actor, bump
 from workforce.models import Worker
@@ -195,7 +196,9 @@ def roster_period_publish(
     one UPDATE of the sessions, one of the period and one INSERT … SELECT of one notification
     per worker; the emails are written and sent after commit, in the background.
     The period and each session it rosters is one more version (sessions_app.versioning), by
-    `user`: a form open on any of them is told.
+    `user`: a form open on any of them is told. The history (reason "Published", by `user`)
+    takes one INSERT … SELECT more (a historical row per session that became Rostered) and the
+    period's historical row.
     """
     locked = (
         RosterPeriod.objects.select_for_update(of=("self",))
@@ -225,6 +228,12 @@ def roster_period_publish(
                 status=Session.Status.ROSTERED, updated_at=now, updated_by=actor(user),
                 version=F("version") + 1,
             )
+            record_history(
+                queryset=Session.objects.filter(
+                    roster_period=locked, status=Session.Status.ROSTERED, updated_at=now
+                ),
+                history_type=CHANGED, reason=PUBLISHED, user=user, date=now,
+            )
             # The worker and asset links book their attendees now (one UPDATE per table);
             # PostgreSQL refuses a double booking the validation could not see.
             links_sync(sessions=Session.objects.filter(
@@ -237,6 +246,9 @@ def roster_period_publish(
     locked.status = RosterPeriod.Status.PUBLISHED
     locked.published_at = now
     bump(locked, user=user, now=now)
+    locked._change_reason = PUBLISHED
+    if user is not None and user.is_authenticated:
+        locked._history_user = user
     locked.save(update_fields=["status", "published_at", "version", "updated_at", "updated_by"])
 
     notified = _record_notifications(locked, now)

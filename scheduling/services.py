@@ -33,6 +33,7 @@ from jobs.services import job_claim, job_enqueue, job_fail, job_finish, job_prog
 from rostering.models import Notification
 from sessions_app.bookings import booking_clashes, links_sync
 from sessions_app.constraints import is_booking_clash
+from sessions_app.history_records import CHANGED, SAVE_AND_ROSTER, record_history
 from sessions_app.models import Session, SessionWorker
 
 from . import tasks
@@ -147,7 +148,7 @@ def _run(job: Job):
     for start in range(0, len(pending), CHUNK):
         chunk = pending[start:start + CHUNK]
         with transaction.atomic():
-            _write_chunk(chunk, verdicts, by_id=job.requested_by_id)
+            _write_chunk(chunk, verdicts, user_id=job.requested_by_id)
             if not job_progress(job_id=job.pk, advance=len(chunk)):
                 raise _NoLongerActive
     counts = defaultdict(int)
@@ -187,10 +188,11 @@ def _summary(counts, warned: int) -> str:
     return text
 
 
-def _write_chunk(chunk: list[RosterOutcome], verdicts, *, by_id=None):
+def _write_chunk(chunk: list[RosterOutcome], verdicts, *, user_id: int | None = None):
     """Lock the chunk's sessions; the accepted Draft ones become Rostered with their links
-    booking; every outcome recorded. One set-based write for the chunk; occurrence by
-    occurrence only when the database refuses a double booking (a race lost)."""
+    booking (and their history: by `user_id`, the job's requester); every outcome recorded.
+    One set-based write for the chunk; occurrence by occurrence only when the database
+    refuses a double booking (a race lost)."""
     ids = [o.session_id for o in chunk]
     status = dict(
         Session.objects.select_for_update(of=("self",)).filter(pk__in=ids)
@@ -213,12 +215,12 @@ def _write_chunk(chunk: list[RosterOutcome], verdicts, *, by_id=None):
             o.result, o.reasons = RosterOutcome.Result.DRAFT, v.reasons
     try:
         with transaction.atomic():
-            _roster([o.session_id for o in accepted], by_id=by_id)
+            _roster([o.session_id for o in accepted], user_id=user_id)
     except IntegrityError as exc:
         if not is_booking_clash(exc):
             raise
         for o in accepted:
-            _roster_one(o, by_id=by_id)
+            _roster_one(o, user_id=user_id)
     else:
         for o in accepted:
             o.result, o.reasons = RosterOutcome.Result.ROSTERED, []
@@ -227,22 +229,28 @@ def _write_chunk(chunk: list[RosterOutcome], verdicts, *, by_id=None):
     )
 
 
-def _roster(ids: list[int], *, by_id=None):
+def _roster(ids: list[int], *, user_id: int | None = None):
     if not ids:
         return
     now = timezone.now()
     Session.objects.filter(pk__in=ids, status=Session.Status.DRAFT).update(
-        status=Session.Status.ROSTERED, updated_at=now, updated_by_id=by_id,
+        status=Session.Status.ROSTERED, updated_at=now, updated_user_id=user_id,
         version=F("version") + 1,  # an open session form is told (sessions_app.versioning)
+    )
+    record_history(
+        queryset=Session.objects.filter(
+            pk__in=ids, status=Session.Status.ROSTERED, updated_at=now
+        ),
+        history_type=CHANGED, reason=SAVE_AND_ROSTER, user=user_id, date=now,
     )
     links_sync(sessions=Session.objects.filter(pk__in=ids))
 
 
-def _roster_one(o: RosterOutcome, *, by_id=None):
+def _roster_one(o: RosterOutcome, *, user_id: int | None = None):
     """One occurrence in its own savepoint: Rostered, or Draft naming the session that won."""
     try:
         with transaction.atomic():
-            _roster([o.session_id], by_id=by_id)
+            _roster([o.session_id], user_id=user_id)
     except IntegrityError as exc:
         if not is_booking_clash(exc):
             raise

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import launcher_views, views
+from . import history_views, launcher_views, views
 
 app_name = "scheduling"
 
@@ -9,6 +9,10 @@ urlpatterns = [
     path("scheduling/", views.live, name="live"),
     path("scheduling/launcher/", launcher_views.launcher, name="launcher"),
     path("scheduling/sessions/new/", views.new_session, name="new_session"),
+    path(
+        "scheduling/sessions/<int:pk>/history/", history_views.session_history,
+        name="session_history",
+    ),
     path("scheduling/roster-jobs/<int:job_id>/", views.roster_job, name="roster_job"),
     path(
         "scheduling/roster-jobs/<int:job_id>/again/", views.roster_job_again,

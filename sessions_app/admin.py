@@ -15,11 +15,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Prefetch
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from simple_history.admin import SimpleHistoryAdmin
 
 from clients.admin import ChangelistPrefetchMixin, ChoiceSelectRelatedMixin
 
@@ -98,6 +100,18 @@ class WrittenByTheSessionForm:
                 url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
             return redirect(url)
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """The "History" button (django-simple-history): who changed what, when. A record, not an
+    undo: its pages of past versions never save (settings.SIMPLE_HISTORY_REVERT_DISABLED hides
+    the Revert button; a post is refused here too), so writes keep going through the services.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReadOnlyInline:
@@ -278,7 +292,7 @@ class SiteTimeZoneMixin:
 
 
 @admin.register(Session)
-class SessionAdmin(WrittenByTheSessionForm, SiteTimeZoneMixin, admin.ModelAdmin):
+class SessionAdmin(WrittenByTheSessionForm, SiteTimeZoneMixin, HistoryAdmin):
     list_display = [
         "subject",
         "local_start_display",

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
 
 from clients.formatting import nice_date, nice_date_range
 from clients.models import (
@@ -28,6 +29,29 @@ from workforce.models import Asset, Worker
 
 from .constraints import PostgresExclusionConstraint, TsTzRange
 from .recurrence import summary
+
+
+def _history(**options) -> HistoricalRecords:
+    """Who changed what, when (django-simple-history): one historical row per saved or deleted
+    row, with the user (HistoryRequestMiddleware, or set by the service) and a change reason.
+    Set-based writes record theirs with `sessions_app.history_records`.
+
+    Historical tables are indexed only where the timeline reads them (`indexed`: the session,
+    or session client, they belong to; and the row's own id): every index costs time when a
+    whole period's sessions are generated or published at once."""
+    indexed = options.pop("indexed", ())
+    model_fk = options.pop("foreign_keys")
+    return HistoricalRecords(
+        history_id_field=models.BigAutoField(primary_key=True),
+        no_db_index=[f for f in model_fk if f not in indexed],
+        **options,
+    )
+
+
+# Not changes a person made: the booking copy of the session's times and status kept on the
+# worker and asset links (BookingLink), and the one-time token of the form.
+BOOKING_FIELDS = ["start", "end", "active"]
+
 
 # The status of a roster period whose sessions are on the live schedule. Roster periods live in
 # `rostering`, which builds on this app; its RosterPeriod.Status.PUBLISHED is this value.
@@ -182,6 +206,15 @@ class Session(models.Model):
     )
 
     objects = SessionQuerySet.as_manager()
+    history = _history(
+        m2m_fields=[service_types],
+        excluded_fields=["form_token", "updated_at", "version", "updated_by"],
+        # the session and service type of the historical service-type rows too
+        foreign_keys=[
+            "base_roster", "roster_period", "source_session", "session_type", "site", "region",
+            "group_template", "series", "session", "servicetype",
+        ],
+    )
 
     class Meta:
         ordering = ["start", "id"]
@@ -301,6 +334,8 @@ class SessionClient(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     short_notice = models.BooleanField(default=False)
 
+    history = _history(foreign_keys=["session", "client"], indexed=["session"])
+
     class Meta:
         ordering = ["session", "client__last_name"]
         verbose_name = "session client"
@@ -344,6 +379,11 @@ class PlannedService(models.Model):
         max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+
+    history = _history(
+        foreign_keys=["session_client", "agreement_line", "group_template_item", "support_item"],
+        indexed=["session_client"],
+    )
 
     class Meta:
         ordering = ["session_client", "support_item__item_number"]
@@ -433,6 +473,10 @@ class SessionWorker(BookingLink):
     )
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="session_links")
 
+    history = _history(
+        excluded_fields=BOOKING_FIELDS, foreign_keys=["session", "worker"], indexed=["session"]
+    )
+
     class Meta:
         ordering = ["session", "worker__last_name"]
         constraints = [
@@ -450,6 +494,10 @@ class SessionAsset(BookingLink):
         Session, on_delete=models.CASCADE, related_name="session_assets", db_index=False
     )
     asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="session_links")
+
+    history = _history(
+        excluded_fields=BOOKING_FIELDS, foreign_keys=["session", "asset"], indexed=["session"]
+    )
 
     class Meta:
         ordering = ["session", "asset__name"]
@@ -486,6 +534,8 @@ class SessionActivity(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     paid = models.BooleanField(default=True)
+
+    history = _history(foreign_keys=["session"], indexed=["session"])
 
     class Meta:
         ordering = ["session", "start"]

@@ -143,8 +143,10 @@ def world():
 def test_every_domain_model_is_registered():
     from django.apps import apps
 
+    # Historical rows (django-simple-history) are read through their model's History button.
     domain_models = {
         model for app in DOMAIN_APPS for model in apps.get_app_config(app).get_models()
+        if not model.__name__.startswith("Historical")
     }
     assert domain_models == set(REGISTERED)
 

@@ -35,8 +35,9 @@ def test_the_phases_validate_take_out_errors_and_publish(pw, add_session):
     assert validated.note.startswith("3 sessions: 1 errors, 0 warnings (no_worker 1)")
     published, sent = period_bench.phase_publish(pw["period"], measure)
     assert "2 sessions Rostered, 2 notifications; statements: " in published.note
-    # The sessions, their worker and asset links (the bookings), the period.
-    assert "4 UPDATE" in published.note and "1 INSERT" in published.note
+    # The sessions, their worker and asset links (the bookings), the period; the
+    # notifications and the history of the sessions and of the period.
+    assert "4 UPDATE" in published.note and "3 INSERT" in published.note
     assert sent.note.startswith("2 emails")
     assert RosterPeriod.objects.get(pk=pw["period"].pk).is_published
     assert set(Session.objects.values_list("status", flat=True)) == {"rostered"}

@@ -344,17 +344,20 @@ def test_publishing_takes_the_same_number_of_queries_whatever_the_sessions(
         add_session(day.isoformat(), f"{6 + (i // 14) % 12:02d}:00", hours=1,
                     workers=[workers[i % 3]])
     validate()
-    with django_assert_max_num_queries(16) as captured:
+    # 16, and 2 for the history: the sessions', the period's.
+    with django_assert_max_num_queries(18) as captured:
         assert publish(pw["period"], warnings=True).sessions_rostered == sessions
     statements = [re.match(r"\s*(\w+)(?: INTO)? (\S+)", q["sql"]).groups()
                   for q in captured.captured_queries]
     writes = [f"{verb} {table}" for verb, table in statements if verb in ("UPDATE", "INSERT")]
-    # One UPDATE of the sessions, one per attendee link table (their bookings), one of the
-    # period, one INSERT … SELECT of the notifications.
+    # One UPDATE of the sessions (and an INSERT … SELECT of their history), one per attendee
+    # link table (their bookings), one of the period (and its history), one INSERT … SELECT
+    # of the notifications.
     assert writes == [
-        'UPDATE "sessions_app_session"', 'UPDATE "sessions_app_sessionworker"',
+        'UPDATE "sessions_app_session"', 'INSERT "sessions_app_historicalsession"',
+        'UPDATE "sessions_app_sessionworker"',
         'UPDATE "sessions_app_sessionasset"', 'UPDATE "rostering_rosterperiod"',
-        'INSERT "scheduling_notification"',
+        'INSERT "rostering_historicalrosterperiod"', 'INSERT "scheduling_notification"',
     ], writes
 
 

@@ -44,13 +44,16 @@
     if (restoreFocus && target && target.isConnected) target.focus();
   }
 
-  function place(x, y) {
+  // Beside the pointer (or below the block); above it when there is no room below.
+  function place(x, y, above) {
     const pad = 6;
     box.style.left = "0px";
     box.style.top = "0px";
     const r = box.getBoundingClientRect();
     const left = Math.max(pad, Math.min(x, window.innerWidth - r.width - pad));
-    const top = Math.max(pad, Math.min(y, window.innerHeight - r.height - pad));
+    let top = y;
+    if (top + r.height > window.innerHeight - pad) top = (above === undefined ? y : above) - r.height;
+    top = Math.max(pad, Math.min(top, window.innerHeight - r.height - pad));
     box.style.left = left + "px";
     box.style.top = top + "px";
   }
@@ -63,7 +66,7 @@
     all[n].focus();
   }
 
-  function open(block, x, y, fromButton) {
+  function open(block, x, y, fromButton, above) {
     close(false);
     invoker = block;
     button = fromButton || null;
@@ -87,7 +90,7 @@
           list.removeAttribute("aria-label");
         }
         setExpanded(true);
-        place(x, y);
+        place(x, y, above);
         focusItem(0);
       })
       .catch(function () {
@@ -97,7 +100,7 @@
 
   function openAtElement(block, fromButton) {
     const r = (fromButton || block).getBoundingClientRect();
-    open(block, r.left, r.bottom + 2, fromButton);
+    open(block, r.left, r.bottom + 2, fromButton, r.top - 2);
   }
 
   // Right-click on a block: the menu beside the pointer (not the browser's).

@@ -12,7 +12,7 @@
   let invoker = null; // the block (or chip) the menu is for
   let button = null; // its ⋯ button, when that opened the menu
   let request = 0; // the newest open; an older response arriving late is dropped
-  let lastSessionId = null;
+  let lastSessionId = null; // the session whose action was chosen: its block gets focus back
 
   const blockOf = (el) => el && el.closest && el.closest("[data-menu-url]");
   const items = () => (box ? Array.from(box.querySelectorAll("[role=menuitem]")) : []);
@@ -70,7 +70,6 @@
     close(false);
     invoker = block;
     button = fromButton || null;
-    lastSessionId = block.getAttribute("data-session-id");
     const mine = ++request;
     ensureBox();
     fetch(block.getAttribute("data-menu-url"), {
@@ -85,7 +84,7 @@
         if (window.htmx) window.htmx.process(box);
         const list = box.querySelector("[role=menu]");
         if (list && button) {
-          if (!button.id) button.id = "menu-button-" + lastSessionId;
+          if (!button.id) button.id = "menu-button-" + block.getAttribute("data-session-id");
           list.setAttribute("aria-labelledby", button.id);
           list.removeAttribute("aria-label");
         }
@@ -128,6 +127,7 @@
         evt.preventDefault();
         return;
       }
+      lastSessionId = invoker && invoker.getAttribute("data-session-id");
       close(false); // htmx loads the action into the dialog
       return;
     }

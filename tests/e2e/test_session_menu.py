@@ -193,6 +193,8 @@ def test_the_menu_on_a_phone_and_on_a_roster_period_grid(live_server, page: Page
     chip = page.locator("a.chip").first
     chip.click(button="right")
     expect(menu.get_by_role("menuitem")).to_have_count(6)
+    settle(page)
+    page.screenshot(path=f"{SHOTS}/menu-grid.png")
     expect(menu.get_by_role("menuitem", name="Cancel Session")).not_to_have_attribute(
         "aria-disabled", "true")
     menu.get_by_role("menuitem", name="Modify Workers").click()

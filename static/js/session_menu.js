@@ -216,6 +216,23 @@
   });
   window.addEventListener("pageshow", closeQuietly);
 
+  // Modify Workers: a worker ticked while the type-ahead was loading stays ticked.
+  let ticked = [];
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    const t = evt.detail && evt.detail.target;
+    if (t && t.id === "mw-results") {
+      ticked = Array.from(t.querySelectorAll("input[name=add]:checked"), (el) => el.value);
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    const t = evt.detail && evt.detail.target;
+    if (!t || t.id !== "mw-results") return;
+    t.querySelectorAll("input[name=add]").forEach(function (el) {
+      if (ticked.indexOf(el.value) !== -1) el.checked = true;
+    });
+    ticked = [];
+  });
+
   // When an action's dialog closes, focus goes back to the session's block (the board may
   // have been replaced meanwhile: found again by its session id).
   document.addEventListener(

@@ -48,9 +48,10 @@ def test_right_click_modify_workers_swaps_the_worker(live_server, page: Page, ui
     page.screenshot(path=f"{SHOTS}/menu-modify-workers.png")
     assert_no_axe_violations(page)
     # Type-ahead narrows the ranked list.
-    modal.get_by_label("Find a worker").fill("Weav")
-    expect(modal.get_by_role("checkbox", name="Will Weaver")).to_be_visible()
+    with page.expect_response(lambda r: "/workers/options/" in r.url):
+        modal.get_by_label("Find a worker").fill("Weav")
     settle(page)
+    expect(modal.get_by_role("checkbox", name="Will Weaver")).to_be_visible()
     modal.get_by_role("checkbox", name="Remove Wendy Walker").check()
     modal.get_by_role("checkbox", name="Will Weaver").check()
     modal.get_by_role("button", name="Save").click()

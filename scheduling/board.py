@@ -39,6 +39,7 @@ class Block:
     text: str  # what the block shows after its time, by the row kind
     label: str  # its tooltip: the accessible description, or the name of a bare bar
     url: str  # the session form
+    menu_url: str = ""  # the session menu's items (scheduling:session_menu)
 
     @property
     def style(self) -> str:
@@ -54,7 +55,7 @@ class Block:
 
 
 def block_html(b: Block, kind: str) -> str:
-    """One block's markup (a `<li>` holding its link).
+    """One block's markup (a `<li>` holding its link and its "⋯" menu button).
 
     Written here rather than in the template: a region's week by site is thousands of blocks,
     and Python's string formatting renders them an order of magnitude faster than template
@@ -62,7 +63,10 @@ def block_html(b: Block, kind: str) -> str:
 
     The link's name is what it shows (time and names); its title, the whole session (when,
     subject, status, clients, workers, site) is its description and tooltip — and its name
-    when the block is too narrow to show text (a bare bar, see live.css).
+    when the block is too narrow to show text (a bare bar, see live.css). The link opens the
+    session menu on right-click or Shift+F10 (static/js/session_menu.js, `data-menu-url`); the
+    "⋯" button opens it for a pointer or a touch and is out of the Tab order (the board has
+    thousands of blocks: one Tab stop each).
     """
     s = b.session
     classes = f"block st-{s.status}"
@@ -80,10 +84,14 @@ def block_html(b: Block, kind: str) -> str:
             for _, name, cancelled in s.clients
         ) or escape(s.subject)
     label = escape(b.label)
+    menu = b.menu_url
     return (
         f'<li class="{classes}" style="{b.style}"><a href="{b.url}" hx-get="{b.url}" '
-        f'hx-target="#modal-body" data-session-id="{s.pk}" title="{label}">'
-        f'<span class="b-time">{_hm(s.start)}</span> <span class="b-text">{text}</span></a></li>'
+        f'hx-target="#modal-body" data-session-id="{s.pk}" data-menu-url="{menu}" '
+        f'aria-keyshortcuts="Shift+F10" title="{label}">'
+        f'<span class="b-time">{_hm(s.start)}</span> <span class="b-text">{text}</span></a>'
+        f'<button type="button" class="b-menu" data-menu-button aria-haspopup="menu" '
+        f'aria-expanded="false" tabindex="-1" aria-label="Session menu">⋯</button></li>'
     )
 
 
@@ -157,7 +165,8 @@ def _text(s: BoardSession, kind: str) -> str:
 
 
 def _place(
-    sessions: list[BoardSession], *, start: datetime.datetime, num_days: int, kind: str, url: str
+    sessions: list[BoardSession], *, start: datetime.datetime, num_days: int, kind: str, url: str,
+    menu_url: str = "",
 ):
     """Blocks for these sessions (in start order) on lanes: each goes on the first lane free
     at its start."""
@@ -181,7 +190,7 @@ def _place(
             lane=lane, clipped_start=clipped_start, clipped_end=clipped_end,
             text=_text(s, kind),
             label=_label(s, clipped_start=clipped_start, clipped_end=clipped_end),
-            url=url.format(s.pk),
+            url=url.format(s.pk), menu_url=menu_url.format(s.pk),
         ))
     return blocks, max(len(lane_ends), 1)
 
@@ -208,6 +217,7 @@ def build_board(data: BoardRows, *, first_day: datetime.date, num_days: int) -> 
                 by_key.setdefault(k, []).append(s)
     start = datetime.datetime.combine(first_day, datetime.time.min)
     url = reverse("sessions_app:edit", args=[SAMPLE_PK]).replace(str(SAMPLE_PK), "{}")
+    menu_url = reverse("scheduling:session_menu", args=[SAMPLE_PK]).replace(str(SAMPLE_PK), "{}")
     entries = []
     if data.none_row and none:
         entries.append(("none", ROW_NONE_LABELS[kind], "", none, True))
@@ -223,7 +233,8 @@ def build_board(data: BoardRows, *, first_day: datetime.date, num_days: int) -> 
             label, note, key = name, tz.split("/")[-1].replace("_", " ") + " time", pk
         entries.append((f"{kind}-{pk}", label, note, by_key.get(key, []), False))
     for key, label, note, sessions, is_none in entries:
-        blocks, lanes = _place(sessions, start=start, num_days=num_days, kind=kind, url=url)
+        blocks, lanes = _place(sessions, start=start, num_days=num_days, kind=kind, url=url,
+                               menu_url=menu_url)
         hours = sum((s.end - s.start).total_seconds() for s in sessions) / 3600
         total = f"{hours:.1f}".removesuffix(".0")
         rows.append(Row(key, label, note, blocks, lanes, total, is_none, kind))

@@ -2,21 +2,27 @@
 
 import datetime
 import zoneinfo
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from clients import wallclock
+from clients.formatting import nice_date
 from clients.models import Site
 from jobs.models import Job
+from rostering.checks import MAX_DAY
 from rostering.models import BaseRoster, RosterPeriod
+from sessions_app.forms import parse_id
 from sessions_app.models import Session, SessionClient, SessionWorker
 from sessions_app.selectors import session_grid_queryset
+from workforce.models import Worker, WorkerQualification, WorkerUnavailability
 
 from .models import JOB_ROSTER, RosterOutcome
+from .roster_checks import WORKED as WORKED_STATUSES
 
 
 def live_schedule(*, monday: datetime.date, site=None, region=None):
@@ -266,3 +272,129 @@ def latest_roster_outcomes(*, session_ids) -> dict[int, RosterOutcome]:
     for o in RosterOutcome.objects.filter(session_id__in=list(session_ids)).order_by("-id"):
         latest.setdefault(o.session_id, o)
     return latest
+
+
+# --- the session menu --------------------------------------------------------------------------
+def session_for_menu(*, pk, user) -> Session | None:
+    """The session the menu and its actions are about, or None (unknown or not this user's).
+
+    Every view of the menu fetches its session here: the one place to scope sessions to what
+    a user may see (by region, later)."""
+    pk = parse_id(pk)
+    if pk is None:
+        return None
+    return (
+        Session.objects.select_related(
+            "site__region", "session_type", "series", "base_roster", "roster_period"
+        )
+        .prefetch_related(
+            Prefetch("session_workers",
+                     queryset=SessionWorker.objects.select_related("worker").order_by("pk")),
+            "activities",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+@dataclass
+class Candidate:
+    """A worker offered in Modify Workers, with why they may not fit (empty: free and
+    qualified)."""
+
+    worker: Worker
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rank(self) -> tuple:
+        return (bool(self.problems), bool(self.warnings),
+                self.worker.last_name.lower(), self.worker.first_name.lower(), self.worker.pk)
+
+
+CANDIDATE_LIMIT = 20
+
+
+def worker_candidates(*, session: Session, search: str = "", chosen_ids=(),
+                      limit: int = CANDIDATE_LIMIT) -> tuple[list[Candidate], int]:
+    """Workers to add to `session`, ranked: free and qualified first, then those with warnings
+    (another region, fatigue) and then those with problems (leave, unavailability, a missing
+    qualification, already in an overlapping session), each with why. The first `limit`, and
+    how many matched; workers already ticked (`chosen_ids`) stay listed, first. A fixed number
+    of queries whatever the number of workers."""
+    day = session.local_date
+    tz = session.site.tzinfo
+    qs = Worker.objects.active_on(day).exclude(
+        pk__in=[sw.worker_id for sw in session.session_workers.all()]
+    )
+    matches = Q()
+    for word in search.split()[:5]:
+        matches &= Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    chosen_ids = list(chosen_ids)[:50]
+    if chosen_ids:
+        matches |= Q(pk__in=chosen_ids)
+    qs = qs.filter(matches)
+    workers = {w.pk: w for w in qs.only("pk", "first_name", "last_name", "active_from",
+                                         "active_to")}
+    if not workers:
+        return [], 0
+    found = {pk: Candidate(w) for pk, w in workers.items()}
+    # Leave and unavailability during the session.
+    for u in WorkerUnavailability.objects.filter(
+        worker_id__in=workers, start__lt=session.end, end__gt=session.start
+    ).order_by("start"):
+        what = "On leave" if u.kind == WorkerUnavailability.Kind.LEAVE else "Unavailable"
+        found[u.worker_id].problems.append(f"{what}{f' ({u.reason})' if u.reason else ''}.")
+    # The session type's qualifications on the session date.
+    required = list(session.session_type.required_qualifications.values_list("pk", "name"))
+    if required:
+        holds = defaultdict(set)
+        for wq in WorkerQualification.objects.filter(
+            worker_id__in=workers, qualification_id__in=[q for q, _ in required]
+        ):
+            if wq.is_valid_on(day) and (wq.obtained_on is None or wq.obtained_on <= day):
+                holds[wq.worker_id].add(wq.qualification_id)
+        for pk, c in found.items():
+            for q, name in required:
+                if q not in holds[pk]:
+                    c.problems.append(f"Missing qualification {name}.")
+    # Already in an overlapping session (rostered, in progress, or a draft of the same place).
+    others = Session.objects.overlapping(session.start, session.end).exclude(
+        status=Session.Status.CANCELLED).exclude(pk=session.pk)
+    others = (others.filter(base_roster_id=session.base_roster_id) if session.base_roster_id
+              else others.filter(roster_period_id=session.roster_period_id)
+              if session.roster_period_id else others.live())
+    for r in SessionWorker.objects.filter(session__in=others, worker_id__in=workers).values(
+        "worker_id", "session__subject", "session__start", "session__end",
+        "session__site__time_zone",
+    ).order_by("session__start"):
+        other_tz = wallclock.zone(r["session__site__time_zone"])
+        s, e = (wallclock.to_local(r["session__start"], other_tz),
+                wallclock.to_local(r["session__end"], other_tz))
+        found[r["worker_id"]].problems.append(
+            f"Already in an overlapping session at {s:%H:%M}–{e:%H:%M}: {r['session__subject']}."
+        )
+    # Another region, and the fatigue limits of the day (rostering.checks).
+    if session.region_id:
+        in_region = set(Worker.regions.through.objects.filter(
+            worker_id__in=workers, region_id=session.region_id).values_list("worker_id",
+                                                                              flat=True))
+        for pk, c in found.items():
+            if pk not in in_region:
+                c.warnings.append("Does not usually work in this region.")
+    day_start, day_end = wallclock.local_day_bounds(day, tz)
+    length = session.end - session.start
+    worked = defaultdict(datetime.timedelta)
+    for r in SessionWorker.objects.filter(
+        worker_id__in=workers, session__status__in=WORKED_STATUSES,
+        session__start__gte=day_start, session__start__lt=day_end,
+    ).exclude(session_id=session.pk).values("worker_id", "session__start", "session__end"):
+        worked[r["worker_id"]] += r["session__end"] - r["session__start"]
+    for pk, hours in worked.items():
+        total = (hours + length).total_seconds() / 3600
+        if hours + length > MAX_DAY:
+            found[pk].warnings.append(
+                f"Over the fatigue limit: {total:g} h of sessions on {nice_date(day)}.")
+    chosen = set(chosen_ids)
+    ranked = sorted(found.values(), key=lambda c: (c.worker.pk not in chosen, c.rank))
+    return ranked[:limit], len(ranked)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import history_views, launcher_views, views
+from . import history_views, launcher_views, menu_placeholders, menu_views, views
 
 app_name = "scheduling"
 
@@ -18,4 +18,18 @@ urlpatterns = [
         "scheduling/roster-jobs/<int:job_id>/again/", views.roster_job_again,
         name="roster_job_again",
     ),
+    # The right-click session menu and its actions.
+    path("scheduling/sessions/<int:pk>/menu/", menu_views.session_menu, name="session_menu"),
+    path("scheduling/sessions/<int:pk>/workers/", menu_views.modify_workers,
+         name="modify_workers"),
+    path("scheduling/sessions/<int:pk>/workers/options/", menu_views.modify_workers_options,
+         name="modify_workers_options"),
+    path("scheduling/sessions/<int:pk>/times/", menu_views.modify_times, name="modify_times"),
+    path("scheduling/sessions/<int:pk>/activities/", menu_views.modify_activities,
+         name="modify_activities"),
+    # Placeholders for the items other branches build (scheduling/menu_placeholders.py).
+    path("scheduling/sessions/<int:pk>/clients/", menu_placeholders.coming,
+         name="modify_clients"),
+    path("scheduling/sessions/<int:pk>/cancel/", menu_placeholders.coming,
+         name="cancel_session"),
 ]

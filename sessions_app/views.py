@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -528,9 +528,16 @@ def session_create(request):
     return session_form(request)
 
 
+# Changing a base roster's pattern sessions is planning, a scheduler's work (the permission
+# only the Scheduler and Administrator roles have; named, not imported: rostering is above us).
+PATTERN_PERMISSION = "rostering.change_baseroster"
+
+
 @permission_required("sessions_app.change_session", raise_exception=True)
 def session_edit(request, pk):
     session = get_object_or_404(Session, pk=pk)
+    if session.base_roster_id and not request.user.has_perm(PATTERN_PERMISSION):
+        raise PermissionDenied("Only a scheduler changes a base roster's pattern sessions.")
     session = session_detail(pk=session.pk)
     return session_form(request, session=session)
 

@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 
 from clients import wallclock
 from clients.models import Site
 from jobs.models import Job
 from rostering.models import BaseRoster, RosterPeriod
-from sessions_app.models import Session, SessionClient, SessionWorker
+from sessions_app.forms import parse_id
+from sessions_app.models import PlannedService, Session, SessionClient, SessionWorker
 from sessions_app.selectors import session_grid_queryset
 
 from .models import JOB_ROSTER, RosterOutcome
@@ -266,3 +268,44 @@ def latest_roster_outcomes(*, session_ids) -> dict[int, RosterOutcome]:
     for o in RosterOutcome.objects.filter(session_id__in=list(session_ids)).order_by("-id"):
         latest.setdefault(o.session_id, o)
     return latest
+
+
+# --- the right-click session menu ---------------------------------------------------------------
+def session_for_menu(*, pk, user) -> Session:
+    """The session a menu action works on, with what its pages show (site, type, home,
+    clients with their planned services, workers), in a fixed number of queries; Http404 for
+    a missing or malformed id. `user`: who asks (every action checks what they may change
+    with `scheduling.changes.check_can_modify`)."""
+    session_id = parse_id(pk)
+    session = None
+    if session_id is not None:
+        session = (
+            Session.objects.select_related(
+                "site__region", "region", "session_type", "base_roster", "roster_period",
+                "series",
+            )
+            .prefetch_related(
+                Prefetch(
+                    "session_clients",
+                    queryset=SessionClient.objects.select_related("client").prefetch_related(
+                        Prefetch(
+                            "planned_services",
+                            queryset=PlannedService.objects.select_related(
+                                "support_item", "agreement_line__agreement",
+                                "agreement_line__support_item",
+                            ),
+                        )
+                    ).order_by("client__last_name", "client__first_name", "pk"),
+                ),
+                Prefetch(
+                    "session_workers",
+                    queryset=SessionWorker.objects.select_related("worker")
+                    .order_by("worker__last_name", "worker__first_name", "pk"),
+                ),
+            )
+            .filter(pk=session_id)
+            .first()
+        )
+    if session is None:
+        raise Http404("No such session.")
+    return session

@@ -165,11 +165,12 @@ def _plan(target: Session, pressed: Session, clients, lines: LinesByDate, *, man
             continue  # a cancelled client is kept as it is (cancellations are another action)
         services = []
         for svc in spec.services:
-            edited = _edited(svc, pressed)
-            if target.pk == pressed.pk:
+            if target.pk == pressed.pk:  # as given (session_update infers an unknown flag)
                 line, quantity = svc.agreement_line, svc.quantity
+                edited = svc.quantity_edited
             else:
                 line = lines.on(svc.agreement_line, day, spec.client)
+                edited = _edited(svc, pressed)
                 quantity = svc.quantity if edited else length_quantity(line.support_item, target)
             services.append(PlannedServiceSpec(line, quantity, svc.group_template_item, edited))
         specs.append(ClientSpec(spec.client, services))

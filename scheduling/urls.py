@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import launcher_views, views
+from . import client_views, launcher_views, views
 
 app_name = "scheduling"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("scheduling/launcher/", launcher_views.launcher, name="launcher"),
     path("scheduling/sessions/new/", views.new_session, name="new_session"),
     path("scheduling/roster-jobs/<int:job_id>/", views.roster_job, name="roster_job"),
+    path(
+        "scheduling/sessions/<int:pk>/clients/", client_views.modify_clients,
+        name="modify_clients",
+    ),
     path(
         "scheduling/roster-jobs/<int:job_id>/again/", views.roster_job_again,
         name="roster_job_again",

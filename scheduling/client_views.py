@@ -336,8 +336,11 @@ def _render(request, session, state, form, *, errors=None, boxes=None, status=20
         for box in boxes:
             for r in box.rows:
                 r.error = ""
-    q = request.POST.get("client_q", "").strip()[:100] if request.method == "POST" else ""
-    listing = request.method == "POST" and request.POST.get("action") == "search"
+    hours = length_in_hours(session.start, session.end)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    # The search is kept while searching; adding a client (or saving) starts it afresh.
+    q = request.POST.get("client_q", "").strip()[:100] if action == "search" else ""
+    listing = action == "search"
     results = client_search(site=session.site, search=q, exclude_ids=[b.pk for b in boxes]) \
         if q or listing else []
     overrun = ask_overrun or any(r.over_budget for b in boxes for r in b.rows
@@ -351,7 +354,7 @@ def _render(request, session, state, form, *, errors=None, boxes=None, status=20
         "client_q": q,
         "searched": bool(q or listing),
         "ask_overrun": overrun,
-        "hours": length_in_hours(session.start, session.end),
+        "hours": hours and f"{hours.normalize():f}",
         "day": nice_date(session.local_date),
         "in_series": session.series_id is not None,
         "scope": (form["scope"].value() if form.is_bound else None) or Scope.THIS,

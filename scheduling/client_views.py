@@ -258,16 +258,12 @@ def modify_clients(request, pk):
                        errors={"general": unread} if unread else {},
                        status=422 if unread else 200)
 
-    errors: dict[str, list[str]] = {}
     boxes, problems = _boxes(session, state)
-    if not form.is_valid():
-        errors.update({k: list(v) for k, v in form.errors.items()})
-    if state.errors or problems or state.row_errors:
-        errors.setdefault("general", []).extend(dict.fromkeys(state.errors + problems))
-        if state.row_errors:
-            errors.setdefault("planned_services", []).append(
-                "Check the quantities marked below.")
-        return _render(request, session, state, form, errors=errors, boxes=boxes, status=422)
+    errors = {} if form.is_valid() else {k: list(v) for k, v in form.errors.items()}
+    if unread := list(dict.fromkeys(state.errors + problems)):
+        errors["general"] = unread
+    if state.row_errors:
+        errors.setdefault("planned_services", []).append("Check the quantities marked below.")
     if errors:
         return _render(request, session, state, form, errors=errors, boxes=boxes, status=422)
     specs = [

@@ -156,7 +156,8 @@ def _plan(target: Session, pressed: Session, clients, lines: LinesByDate, *, man
           ) -> list[ClientSpec]:
     """The ClientSpecs `target` is written with: the wanted clients (a later session of the
     series takes its date's agreement lines and, un-edited, its own length), then its cancelled
-    clients exactly as they are."""
+    clients exactly as they are — and, on another session of the series, the clients cancelled
+    on the session pressed on only, also as they are there."""
     cancelled = _cancelled(target)
     day = target.local_date
     specs = []
@@ -174,7 +175,14 @@ def _plan(target: Session, pressed: Session, clients, lines: LinesByDate, *, man
                 quantity = svc.quantity if edited else length_quantity(line.support_item, target)
             services.append(PlannedServiceSpec(line, quantity, svc.group_template_item, edited))
         specs.append(ClientSpec(spec.client, services))
-    for sc in cancelled.values():
+    wanted = {spec.client.pk for spec in specs}
+    kept = [*cancelled.values()]
+    if target.pk != pressed.pk:
+        # A client cancelled on the session pressed on only is still a client of the others.
+        off_there = _cancelled(pressed)
+        kept += [sc for sc in target.session_clients.all() if sc.client_id in off_there
+                 and sc.client_id not in wanted and sc.client_id not in cancelled]
+    for sc in kept:
         specs.append(ClientSpec(sc.client, [
             PlannedServiceSpec(ps.agreement_line, ps.quantity, ps.group_template_item,
                                ps.quantity_edited)

@@ -120,11 +120,13 @@ def posted_planned_rows(data, client_ids) -> tuple[dict, list[str]]:
 
 
 def session_planned_rows(session: Session) -> dict:
-    """A saved session's planned services as rows (their quantities are kept as saved)."""
+    """A saved session's planned services as rows: a typed quantity is kept as saved; one
+    nobody typed (PlannedService.quantity_edited) follows the session length as it changes."""
     return {
         sc.client_id: {
             p.agreement_line_id: {
-                "plan": True, "quantity": str(p.quantity.normalize()), "auto": None,
+                "plan": True, "quantity": str(p.quantity.normalize()),
+                "auto": None if p.quantity_edited else str(p.quantity.normalize()),
                 "gti": p.group_template_item_id,
             }
             for p in sc.planned_services.all()

@@ -334,3 +334,21 @@ def test_follow_length_leaves_other_units_and_cancelled_clients(live, group):
         keep(session, "bea", live)])
     session_update(session=session, end=at("2026-12-01", "13:00"))
     assert services_of(session, live["ada"])[0].quantity == Decimal("1")
+
+
+def test_a_client_cancelled_on_this_date_only_stays_in_the_following(live, coordinator):
+    series = session_series_create(
+        rule="FREQ=WEEKLY;COUNT=2", first_start=at("2026-12-01", "09:00"),
+        end=at("2026-12-01", "11:00"), work_type=Session.WorkType.GROUP,
+        session_type=live["type"], subject="Weekly group", site=live["site"], ratio="1:3",
+        clients=[ClientSpec(live["ada"], [PlannedServiceSpec(live["ada_line"], Decimal("2"))])],
+    )
+    first, second = series.sessions.order_by("start")
+    SessionClient.objects.filter(session=first, client=live["ada"]).update(
+        status=SessionClient.Status.CANCELLED, cancellation_reason="NSDT")
+    session_clients_modify(session=first, user=coordinator, scope=Scope.FOLLOWING, clients=[
+        ClientSpec(live["bea"], [PlannedServiceSpec(live["bea_line"], Decimal("2"))])])
+    assert set(second.session_clients.values_list("client", "status")) == {
+        (live["ada"].pk, "scheduled"), (live["bea"].pk, "scheduled")}
+    assert [ps.quantity for ps in services_of(second, live["ada"])] == [Decimal("2")]
+    assert first.session_clients.get(client=live["ada"]).status == "cancelled"

@@ -445,7 +445,8 @@ def session_update(*, session: Session, **fields) -> Session:
     """Change a session's details and, for each kind of child passed (`clients`, `workers`,
     `assets`, `activities`, `service_types`), make them as given — in place, so what stays
     keeps its row: a client's cancellation and its reason, planned services' and activities'
-    ids. Kinds not passed are kept as they are."""
+    ids. Kinds not passed are kept as they are. When the times change, hourly planned
+    quantities nobody typed follow the new length (`planned_quantities_follow_length`)."""
     attendees = {k: fields.pop(k) for k in ATTENDEE_ARGS if k in fields}
     _check_fields(fields)
     session = Session.objects.select_for_update().get(pk=session.pk)

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 
@@ -81,7 +81,10 @@ def session_clients_modify(
     with transaction.atomic():
         locked = sessions_in_scope(session=session, scope=scope)
         targets = _with_clients([s.pk for s in locked])
-        pressed = next(t for t in targets if t.pk == session.pk)
+        pressed = next((t for t in targets if t.pk == session.pk), None)
+        if pressed is None:  # closed or gone since the modal was opened
+            raise PermissionDenied("This session can no longer be changed.")
+        check_can_modify(session=pressed, user=user)  # again, now that it is locked
         lines = LinesByDate(clients, [t.local_start for t in targets])
         many = len(targets) > 1
         plans = {t.pk: _plan(t, pressed, clients, lines, many=many) for t in targets}

@@ -352,3 +352,13 @@ def test_a_client_cancelled_on_this_date_only_stays_in_the_following(live, coord
         (live["ada"].pk, "scheduled"), (live["bea"].pk, "scheduled")}
     assert [ps.quantity for ps in services_of(second, live["ada"])] == [Decimal("2")]
     assert first.session_clients.get(client=live["ada"]).status == "cancelled"
+
+
+@pytest.mark.parametrize("scope", [Scope.THIS, Scope.FOLLOWING])
+def test_a_session_closed_since_the_modal_opened_is_refused(live, group, coordinator, scope):
+    session = group()  # as the modal read it: Draft
+    Session.objects.filter(pk=session.pk).update(status=Session.Status.COMPLETE)
+    with pytest.raises(PermissionDenied):
+        session_clients_modify(session=session, user=coordinator, scope=scope, clients=[
+            keep(session, "ada", live), ClientSpec(live["bea"])])
+    assert session.session_clients.count() == 1

@@ -532,6 +532,7 @@ def _generate_chunk(
         ).values_list(
             "session_client_id", "agreement_line_id", "agreement_line__support_item_id",
             "agreement_line__delivery_ratio", "group_template_item_id", "quantity",
+            "quantity_edited",
         ):
             services[row[0]].append(row[1:])
         workers = defaultdict(list)
@@ -605,7 +606,7 @@ def _generate_chunk(
 
         new_services = []
         for sc, client_id, day, specs in pending:
-            for line_id, item_id, ratio, template_item_id, quantity in specs:
+            for line_id, item_id, ratio, template_item_id, quantity, edited in specs:
                 chosen = _line_on(day, line_id, lines_by_key[(client_id, item_id, ratio)],
                                   line_info)
                 if chosen is None:
@@ -614,7 +615,7 @@ def _generate_chunk(
                 new_services.append(PlannedService(
                     session_client_id=sc.pk, agreement_line_id=chosen,
                     group_template_item_id=template_item_id, support_item_id=item_id,
-                    quantity=quantity, unit_price=line_info[chosen][2],
+                    quantity=quantity, unit_price=line_info[chosen][2], quantity_edited=edited,
                 ))
         PlannedService.objects.bulk_create(new_services, batch_size=INSERT_BATCH_SIZE)
         SessionWorker.objects.bulk_create(new_workers, batch_size=INSERT_BATCH_SIZE)

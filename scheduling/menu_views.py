@@ -10,7 +10,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -27,10 +27,7 @@ HALF_HOUR = datetime.timedelta(minutes=30)
 
 
 def _session_or_404(request, pk):
-    session = selectors.session_for_menu(pk=pk, user=request.user)
-    if session is None:
-        raise Http404("No such session.")
-    return session
+    return selectors.session_for_menu(pk=pk, user=request.user)
 
 
 def _home_url(session) -> str:

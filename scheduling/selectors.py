@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.http import Http404
 
 from clients import wallclock
 from clients.formatting import nice_date
@@ -17,7 +18,7 @@ from jobs.models import Job
 from rostering.checks import MAX_DAY
 from rostering.models import BaseRoster, RosterPeriod
 from sessions_app.forms import parse_id
-from sessions_app.models import Session, SessionClient, SessionWorker
+from sessions_app.models import PlannedService, Session, SessionClient, SessionWorker
 from sessions_app.selectors import session_grid_queryset
 from workforce.models import Worker, WorkerQualification, WorkerUnavailability
 
@@ -274,29 +275,6 @@ def latest_roster_outcomes(*, session_ids) -> dict[int, RosterOutcome]:
     return latest
 
 
-# --- the session menu --------------------------------------------------------------------------
-def session_for_menu(*, pk, user) -> Session | None:
-    """The session the menu and its actions are about, or None (unknown or not this user's).
-
-    Every view of the menu fetches its session here: the one place to scope sessions to what
-    a user may see (by region, later)."""
-    pk = parse_id(pk)
-    if pk is None:
-        return None
-    return (
-        Session.objects.select_related(
-            "site__region", "session_type", "series", "base_roster", "roster_period"
-        )
-        .prefetch_related(
-            Prefetch("session_workers",
-                     queryset=SessionWorker.objects.select_related("worker").order_by("pk")),
-            "activities",
-        )
-        .filter(pk=pk)
-        .first()
-    )
-
-
 @dataclass
 class Candidate:
     """A worker offered in Modify Workers, with why they may not fit (empty: free and
@@ -398,3 +376,44 @@ def worker_candidates(*, session: Session, search: str = "", chosen_ids=(),
     chosen = set(chosen_ids)
     ranked = sorted(found.values(), key=lambda c: (c.worker.pk not in chosen, c.rank))
     return ranked[:limit], len(ranked)
+# --- the right-click session menu ---------------------------------------------------------------
+def session_for_menu(*, pk, user) -> Session:
+    """The session a menu action works on, with what its pages show (site, type, home,
+    clients with their planned services, workers), in a fixed number of queries; Http404 for
+    a missing or malformed id. `user`: who asks (every action checks what they may change
+    with `scheduling.changes.check_can_modify`). Every view of the menu fetches its session
+    here: the one place that scopes sessions to what a user may see."""
+    session_id = parse_id(pk)
+    session = None
+    if session_id is not None:
+        session = (
+            Session.objects.select_related(
+                "site__region", "region", "session_type", "base_roster", "roster_period",
+                "series",
+            )
+            .prefetch_related(
+                Prefetch(
+                    "session_clients",
+                    queryset=SessionClient.objects.select_related("client").prefetch_related(
+                        Prefetch(
+                            "planned_services",
+                            queryset=PlannedService.objects.select_related(
+                                "support_item", "agreement_line__agreement",
+                                "agreement_line__support_item",
+                            ),
+                        )
+                    ).order_by("client__last_name", "client__first_name", "pk"),
+                ),
+                Prefetch(
+                    "session_workers",
+                    queryset=SessionWorker.objects.select_related("worker")
+                    .order_by("worker__last_name", "worker__first_name", "pk"),
+                ),
+                "activities",
+            )
+            .filter(pk=session_id)
+            .first()
+        )
+    if session is None:
+        raise Http404("No such session.")
+    return session

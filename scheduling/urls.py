@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import history_views, launcher_views, menu_placeholders, menu_views, views
+from . import client_views, history_views, launcher_views, menu_placeholders, menu_views, views
 
 app_name = "scheduling"
 
@@ -15,6 +15,10 @@ urlpatterns = [
     ),
     path("scheduling/roster-jobs/<int:job_id>/", views.roster_job, name="roster_job"),
     path(
+        "scheduling/sessions/<int:pk>/clients/", client_views.modify_clients,
+        name="modify_clients",
+    ),
+    path(
         "scheduling/roster-jobs/<int:job_id>/again/", views.roster_job_again,
         name="roster_job_again",
     ),
@@ -28,8 +32,6 @@ urlpatterns = [
     path("scheduling/sessions/<int:pk>/activities/", menu_views.modify_activities,
          name="modify_activities"),
     # Placeholders for the items other branches build (scheduling/menu_placeholders.py).
-    path("scheduling/sessions/<int:pk>/clients/", menu_placeholders.coming,
-         name="modify_clients"),
     path("scheduling/sessions/<int:pk>/cancel/", menu_placeholders.coming,
          name="cancel_session"),
 ]

@@ -34,6 +34,7 @@ from .selectors import (
     worker_search,
     workers_by_ids,
 )
+from .services import length_in_hours
 
 UNIT_PLURALS = {"each": "items", "day": "days", "week": "weeks", "km": "km"}
 
@@ -46,10 +47,7 @@ def remaining_label(line, remaining: Decimal) -> str:
     return f"{amount} {UNIT_PLURALS.get(unit, unit) if remaining != 1 else unit}"
 
 
-def session_hours(start, end) -> Decimal | None:
-    if start and end and end > start:
-        return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
-    return None
+session_hours = length_in_hours  # a session's length in hours, from its aware start and end
 
 
 def default_quantity(line, hours) -> str:
@@ -122,11 +120,13 @@ def posted_planned_rows(data, client_ids) -> tuple[dict, list[str]]:
 
 
 def session_planned_rows(session: Session) -> dict:
-    """A saved session's planned services as rows (their quantities are kept as saved)."""
+    """A saved session's planned services as rows: a typed quantity is kept as saved; one
+    nobody typed (PlannedService.quantity_edited) follows the session length as it changes."""
     return {
         sc.client_id: {
             p.agreement_line_id: {
-                "plan": True, "quantity": str(p.quantity.normalize()), "auto": None,
+                "plan": True, "quantity": str(p.quantity.normalize()),
+                "auto": None if p.quantity_edited else str(p.quantity.normalize()),
                 "gti": p.group_template_item_id,
             }
             for p in sc.planned_services.all()

@@ -379,6 +379,11 @@ class PlannedService(models.Model):
         max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity_edited = models.BooleanField(
+        default=False,
+        help_text="Whether someone typed the quantity. An hourly service's quantity follows the "
+        "session's length until then (sessions_app.services.planned_quantities_follow_length).",
+    )
 
     history = _history(
         foreign_keys=["session_client", "agreement_line", "group_template_item", "support_item"],

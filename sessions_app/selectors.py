@@ -237,11 +237,13 @@ def first_site_with_sessions(**home):
     )
 
 
-def agreement_line_usage(*, line_ids, exclude_session_id=None) -> dict:
-    """Quantity already planned on each agreement line, across all sessions."""
+def agreement_line_usage(*, line_ids, exclude_session_id=None, exclude_session_ids=()) -> dict:
+    """Quantity already planned on each agreement line, across all sessions (but those
+    excluded: the ones being changed)."""
     qs = PlannedService.objects.filter(agreement_line_id__in=line_ids)
-    if exclude_session_id:
-        qs = qs.exclude(session_client__session_id=exclude_session_id)
+    excluded = [*exclude_session_ids, *([exclude_session_id] if exclude_session_id else [])]
+    if excluded:
+        qs = qs.exclude(session_client__session_id__in=excluded)
     rows = qs.values("agreement_line_id").annotate(used=Sum("quantity"))
     return {r["agreement_line_id"]: r["used"] for r in rows}
 

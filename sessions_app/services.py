@@ -41,6 +41,10 @@ class PlannedServiceSpec:
     agreement_line: ServiceAgreementLine
     quantity: Decimal
     group_template_item: GroupTemplateItem | None = None
+    # Whether the quantity was typed (PlannedService.quantity_edited). None: inferred — a
+    # quantity other than the session length's default was typed; an unchanged one keeps
+    # its flag.
+    quantity_edited: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,30 @@ def _validate_recurrence(session: Session, errors: _Errors):
         errors.add("recurrence", f"Not a valid recurrence rule: {exc}.")
 
 
+def length_in_hours(start, end) -> Decimal | None:
+    """A session's length in hours (elapsed time, so a DST night counts its real hours)."""
+    if start and end and end > start:
+        return (Decimal((end - start).total_seconds()) / Decimal(3600)).quantize(Decimal("0.01"))
+    return None
+
+
+def length_quantity(support_item, session: Session) -> Decimal:
+    """The quantity a new planned service starts with: the session's length in hours for an
+    hourly support item, else 1. An un-edited hourly quantity keeps following the length."""
+    hours = length_in_hours(session.start, session.end)
+    if support_item.unit == "hour" and hours:
+        return hours
+    return Decimal("1")
+
+
+def _quantity_edited(svc: PlannedServiceSpec, ps: PlannedService, session: Session) -> bool:
+    if svc.quantity_edited is not None:
+        return svc.quantity_edited
+    if ps.pk is not None and ps.quantity == svc.quantity:
+        return ps.quantity_edited
+    return svc.quantity != length_quantity(svc.agreement_line.support_item, session)
+
+
 def _sync_planned_services(sc: SessionClient, specs, existing, errors: _Errors, client):
     """Planned services of one session client, by agreement line: kept, changed, added."""
     current = {ps.agreement_line_id: ps for ps in existing}
@@ -127,6 +155,7 @@ def _sync_planned_services(sc: SessionClient, specs, existing, errors: _Errors, 
                 unit_price=line.support_item.price,
             )
         ps.session_client = sc
+        ps.quantity_edited = _quantity_edited(svc, ps, sc.session)
         ps.quantity = svc.quantity
         ps.group_template_item = svc.group_template_item
         try:
@@ -424,7 +453,8 @@ def session_update(
     """Change a session's details and, for each kind of child passed (`clients`, `workers`,
     `assets`, `activities`, `service_types`), make them as given — in place, so what stays
     keeps its row: a client's cancellation and its reason, planned services' and activities'
-    ids. Kinds not passed are kept as they are.
+    ids. Kinds not passed are kept as they are. When the times change, hourly planned
+    quantities nobody typed follow the new length (`planned_quantities_follow_length`).
 
     Every update is one more `version` of the session, made by `user`. `expected_version`
     is the version the scheduler's form was opened on: when someone saved the session since,
@@ -438,9 +468,33 @@ def session_update(
     check_version(session, expected_version, tz=session.site.tzinfo)
     bump(session, user=user)
     previous_period_id = session.roster_period_id
+    previous_span = (session.start, session.end)
     for name, value in fields.items():
         setattr(session, name, value)
-    return _write(session, attendees=attendees, previous_period_id=previous_period_id)
+    _write(session, attendees=attendees, previous_period_id=previous_period_id)
+    if (session.start, session.end) != previous_span:
+        planned_quantities_follow_length(session=session)
+    return session
+
+
+def planned_quantities_follow_length(*, session: Session) -> int:
+    """Hourly planned services whose quantity nobody typed take the session's length in hours
+    (called when a session's times change). Typed quantities, other units and the services of
+    cancelled clients (kept as they were at the cancellation) are left as they are. Returns
+    how many changed."""
+    hours = length_in_hours(session.start, session.end)
+    if hours is None:
+        return 0
+    return (
+        PlannedService.objects.filter(
+            session_client__session=session,
+            session_client__status=SessionClient.Status.SCHEDULED,
+            quantity_edited=False,
+            support_item__unit="hour",
+        )
+        .exclude(quantity=hours)
+        .update(quantity=hours)
+    )
 
 
 # --- series: a recurring session on the live schedule ------------------------------------------
@@ -510,7 +564,7 @@ def _session_series_create(*, rule, first_start, created_by, form_token, **field
     _write(Session(series=series, start=first_start, updated_by=by, **fields),
            attendees=dict(attendees))
 
-    lines = _LinesByDate(attendees.get("clients", ()), starts)
+    lines = LinesByDate(attendees.get("clients", ()), starts)
     errors: dict[str, list[str]] = {}
     for start in starts[1:]:
         days = recurrence.days_between(first_start, start)
@@ -550,7 +604,7 @@ def _occurrence(first_start, first_end, days, fields, attendees, lines, day) -> 
         moved["clients"] = [
             ClientSpec(spec.client, [
                 PlannedServiceSpec(lines.on(svc.agreement_line, day, spec.client), svc.quantity,
-                                   svc.group_template_item)
+                                   svc.group_template_item, svc.quantity_edited)
                 for svc in spec.services
             ])
             for spec in attendees["clients"]
@@ -558,10 +612,11 @@ def _occurrence(first_start, first_end, days, fields, attendees, lines, day) -> 
     return {"fields": {**fields, "start": start, "end": end}, "attendees": moved}
 
 
-class _LinesByDate:
+class LinesByDate:
     """Each planned service's agreement line on an occurrence date: the line itself while its
     agreement is active, else the client's line for the same support item and ratio on an
-    agreement active that day (the most recent one). Read in one query for the whole series."""
+    agreement active that day (the most recent one). Read in one query for the whole series
+    (`starts`: the occurrences' starts at the site, in order)."""
 
     def __init__(self, client_specs, starts):
         chosen = [svc.agreement_line for spec in client_specs for svc in spec.services]
@@ -588,6 +643,7 @@ class _LinesByDate:
             f"{nice_date(day)}: {client} has no service agreement active with "
             f"{line.support_item.item_number} ({line.delivery_ratio})."
         )})
+
 
 
 def group_template_clients(template: GroupTemplate, *, day: datetime.date):

@@ -101,6 +101,8 @@ def test_next_starts_are_aligned_from_the_current_cycle_and_skip_taken_ones():
 
 def test_generation_copies_sessions_with_all_their_parts(fortnight):
     roster, pattern = fortnight
+    typed = PlannedService.objects.filter(session_client__session=pattern[0])
+    typed.update(quantity_edited=True)  # a typed quantity stays typed in the copies
     period = services.roster_period_create(
         base_roster=roster, start_date=D(2026, 11, 16), cycles=2
     )
@@ -142,6 +144,8 @@ def test_generation_copies_sessions_with_all_their_parts(fortnight):
         a.full_clean()
     for ps in PlannedService.objects.filter(session_client__session__roster_period=period):
         ps.full_clean()
+        assert ps.quantity_edited == (
+            ps.session_client.session.source_session_id == pattern[0].pk)
 
 
 def test_cancelled_pattern_sessions_and_inactive_rosters_do_not_generate(fortnight, syd_site):

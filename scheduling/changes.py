@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from rostering.models import Notification
 from sessions_app.models import Session
+from sessions_app.versioning import check_version
 from workforce.models import Worker
 
 # A session may be changed from the menu in these statuses only.
@@ -64,18 +65,31 @@ def check_can_modify(*, session: Session, user) -> None:
         raise PermissionDenied(reason)
 
 
-def sessions_in_scope(*, session: Session, scope: str) -> list[Session]:
+def sessions_in_scope(
+    *, session: Session, scope: str, expected_version: int | None = None
+) -> list[Session]:
     """The sessions a change to `session` reaches, locked for the change, in start order.
 
     "This session" is the session alone (also for a session in no series). "This and
     following" and "All in the series" are the series' sessions from this one's start, or all
     of them — only those still open to change (not Complete, not Cancelled). Call it inside the
     change's transaction.
+
+    `expected_version`: the version of `session` the person's modal was opened on. Once it is
+    locked, a session saved by someone else since is refused with `StaleEdit` ("Changed by …
+    at …"), before anything is written (sessions_app.versioning). None: no check.
     """
     if scope not in Scope.values:
         raise PermissionDenied("Choose which sessions of the series to change.")
+    clicked = (
+        Session.objects.select_for_update(of=("self",)).select_related("site", "updated_by")
+        .filter(pk=session.pk).first()
+    )
+    if clicked is None:
+        raise PermissionDenied("This session no longer exists.")
+    check_version(clicked, expected_version, tz=clicked.site.tzinfo)
     if scope == Scope.THIS or session.series_id is None:
-        return list(Session.objects.select_for_update().filter(pk=session.pk))
+        return [clicked]
     qs = Session.objects.select_for_update().filter(
         series_id=session.series_id, status__in=MODIFIABLE_STATUSES
     )

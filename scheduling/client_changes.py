@@ -72,6 +72,7 @@ def session_clients_modify(
     user,
     accept_budget_overrun: bool = False,
     change_key: str | None = None,
+    expected_version: int | None = None,
 ) -> ClientsChange:
     """Make the scheduled clients of `session` (and of the sessions of its series in `scope`)
     and their planned services as `clients` says. Raises PermissionDenied when `user` may not
@@ -79,7 +80,9 @@ def session_clients_modify(
     check_can_modify(session=session, user=user)
     change_key = change_key or uuid.uuid4().hex
     with transaction.atomic():
-        locked = sessions_in_scope(session=session, scope=scope)
+        locked = sessions_in_scope(
+            session=session, scope=scope, expected_version=expected_version
+        )
         targets = _with_clients([s.pk for s in locked])
         pressed = next((t for t in targets if t.pk == session.pk), None)
         if pressed is None:  # closed or gone since the modal was opened
@@ -94,7 +97,7 @@ def session_clients_modify(
         for target in targets:
             specs = plans[target.pk]
             before = _scheduled(target)
-            _write(target, specs, many=many)
+            _write(target, specs, many=many, user=user)
             wanted = {spec.client.pk: spec.client for spec in specs}
             added = [c for pk, c in wanted.items() if pk not in before and pk not in
                      _cancelled(target)]
@@ -228,7 +231,7 @@ def _check_budget(plans: dict, targets: list[Session], *, accept: bool) -> None:
         ]})
 
 
-def _write(target: Session, specs: list[ClientSpec], *, many: bool) -> None:
+def _write(target: Session, specs: list[ClientSpec], *, many: bool, user=None) -> None:
     fields = {}
     # A subject that follows the naming convention keeps following it.
     site, session_type = target.site, target.session_type
@@ -238,7 +241,7 @@ def _write(target: Session, specs: list[ClientSpec], *, many: bool) -> None:
         new = [s.client for s in specs if s.client.pk not in {c.pk for c in kept}]
         fields["subject"] = subject_for(site=site, session_type=session_type, clients=kept + new)
     try:
-        session_update(session=target, clients=specs, **fields)
+        session_update(session=target, clients=specs, user=user, **fields)
     except ValidationError as exc:
         raise ValidationError({
             key: [_on(target, m, many=many) for m in messages]

@@ -40,6 +40,7 @@ from sessions_app.services import (
     length_in_hours,
     length_quantity,
 )
+from sessions_app.versioning import STALE_STATUS, StaleEdit, VersionedFormMixin
 
 from . import selectors
 from .changes import Scope, modify_refusal
@@ -49,7 +50,7 @@ QUANTITY_PROBLEM = "Enter a quantity above zero and below 1,000,000."
 MAX_CLIENTS = 60  # a posted list longer than any group is not read
 
 
-class ModifyClientsForm(forms.Form):
+class ModifyClientsForm(VersionedFormMixin, forms.Form):
     scope = forms.ChoiceField(
         label="Change", choices=Scope.choices, required=False, widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose which sessions of the series to change."},
@@ -246,7 +247,8 @@ def modify_clients(request, pk):
     if refusal:
         return _refused(request, session, refusal)
     if request.method == "GET":
-        return _render(request, session, State.of(session), ModifyClientsForm())
+        return _render(request, session, State.of(session),
+                       ModifyClientsForm(initial={"version": session.version}))
 
     form = ModifyClientsForm(request.POST)
     state = State.posted(request.POST)
@@ -277,7 +279,11 @@ def modify_clients(request, pk):
             session=session, clients=specs, user=request.user,
             scope=form.cleaned_data.get("scope") or Scope.THIS,
             accept_budget_overrun=form.cleaned_data.get("accept_budget_overrun", False),
+            expected_version=form.cleaned_data["version"],
         )
+    except StaleEdit as exc:
+        form.refused(exc, current={}, note=_clients_now(exc.current))
+        return _render(request, session, state, form, boxes=boxes, status=STALE_STATUS)
     except PermissionDenied as exc:
         return _refused(request, session, str(exc))
     except ValidationError as exc:
@@ -292,6 +298,12 @@ def modify_clients(request, pk):
 
 
 SHOWN = ("clients", "planned_services", "scope", "general")
+
+
+def _clients_now(session: Session) -> str:
+    names = [str(sc.client) for sc in session.session_clients.select_related("client")
+             if sc.status == sc.Status.SCHEDULED]
+    return "Clients now: " + (", ".join(names) or "none") + "."
 
 
 def _saved(request, session, change):

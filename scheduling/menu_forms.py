@@ -5,13 +5,15 @@ from __future__ import annotations
 from django import forms
 
 from sessions_app.forms import LocalDateTimeField, parse_id
+from sessions_app.versioning import VersionedFormMixin
 
 from .changes import Scope
 
 
-class ScopeForm(forms.Form):
+class ScopeForm(VersionedFormMixin, forms.Form):
     """The scope of a change to a session of a recurring series (a radio group with a legend);
-    a session in no series is only itself."""
+    a session in no series is only itself. And the version of the session the modal was opened
+    on: a save after someone else's is refused, not silently applied over it."""
 
     scope = forms.ChoiceField(
         label="Change", choices=Scope.choices, widget=forms.RadioSelect, initial=Scope.THIS,
@@ -22,6 +24,8 @@ class ScopeForm(forms.Form):
     def __init__(self, *args, session=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.in_series = session is not None and session.series_id is not None
+        if session is not None:
+            self.fields["version"].initial = session.version
         if not self.in_series:
             self.fields["scope"].required = False
 

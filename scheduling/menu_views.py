@@ -17,6 +17,7 @@ from django.urls import reverse
 from sessions_app.form_context import activity_initial
 from sessions_app.forms import ActivityFormSet, parse_ids
 from sessions_app.services import ActivitySpec
+from sessions_app.versioning import STALE_STATUS, StaleEdit
 
 from . import modify, selectors
 from .changes import modify_refusal
@@ -79,6 +80,18 @@ def _add_errors(form, exc: ValidationError, *, fields=(), default="__all__"):
         form.add_error(key if key in fields else None if default == "__all__" else default, msgs)
 
 
+def _workers_now(session) -> str:
+    names = [str(sw.worker) for sw in session.session_workers.select_related("worker")]
+    return "Workers now: " + (", ".join(names) or "none") + "."
+
+
+def _activities_now(session) -> str:
+    tz = session.site.tzinfo
+    rows = [f"{a.get_kind_display()} {a.start.astimezone(tz):%H:%M}–{a.end.astimezone(tz):%H:%M}"
+            for a in session.activities.all()]
+    return "Session activities now: " + (", ".join(rows) or "none") + "."
+
+
 def _base_context(session, title, form):
     return {"session": session, "title": title, "form": form, "home_url": _home_url(session),
             "in_series": session.series_id is not None}
@@ -124,7 +137,12 @@ def modify_workers(request, pk):
             changed = modify.session_workers_modify(
                 session=session, add_ids=form.cleaned_data["add"],
                 remove_ids=form.cleaned_data["remove"], scope=form.chosen_scope(),
-                user=request.user)
+                user=request.user, expected_version=form.cleaned_data["version"])
+        except StaleEdit as exc:
+            form.refused(exc, current={}, note=_workers_now(exc.current))
+            return _page(request, "scheduling/menu/_workers.html",
+                         _worker_context(request, session, form, search=search),
+                         status=STALE_STATUS)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
@@ -166,7 +184,14 @@ def modify_times(request, pk):
         try:
             changed = modify.session_times_modify(
                 session=session, start=form.cleaned_data["start"], end=form.cleaned_data["end"],
-                scope=form.chosen_scope(), user=request.user)
+                scope=form.chosen_scope(), user=request.user,
+                expected_version=form.cleaned_data["version"])
+        except StaleEdit as exc:
+            now = exc.current
+            form.refused(exc, current={"start": now.wall_start, "end": now.wall_end})
+            return _page(request, "scheduling/menu/_times.html",
+                         _base_context(session, "Modify Session Times", form),
+                         status=STALE_STATUS)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
@@ -219,7 +244,13 @@ def modify_activities(request, pk):
         ]
         try:
             changed = modify.session_activities_modify(
-                session=session, activities=specs, scope=form.chosen_scope(), user=request.user)
+                session=session, activities=specs, scope=form.chosen_scope(), user=request.user,
+                expected_version=form.cleaned_data["version"])
+        except StaleEdit as exc:
+            form.refused(exc, current={}, note=_activities_now(exc.current))
+            return _page(request, "scheduling/menu/_activities.html",
+                         {**_base_context(session, "Modify Activities", form),
+                          "formset": formset}, status=STALE_STATUS)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:

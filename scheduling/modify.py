@@ -144,7 +144,8 @@ def _active(session: Session) -> bool:
 
 # --- Modify Workers ------------------------------------------------------------------------------
 def session_workers_modify(*, session: Session, add_ids: Sequence[int], remove_ids: Sequence[int],
-                           scope: str, user) -> list[Session]:
+                           scope: str, user,
+        expected_version: int | None = None) -> list[Session]:
     """Add and remove workers (a swap is one of each) on `session` and, for a series, the other
     open sessions of `scope`. Returns the sessions changed."""
     check_can_modify(session=session, user=user)
@@ -155,7 +156,8 @@ def session_workers_modify(*, session: Session, add_ids: Sequence[int], remove_i
     if set(add_ids) & set(remove_ids):
         raise ValidationError({"add": "A worker cannot be both added and removed."})
     with transaction.atomic():
-        targets = sessions_in_scope(session=session, scope=scope)
+        targets = sessions_in_scope(session=session, scope=scope,
+                                    expected_version=expected_version)
         adding = Worker.objects.in_bulk(add_ids)
         if len(adding) != len(add_ids):
             raise ValidationError({"add": "That worker does not exist: choose from the list."})
@@ -186,7 +188,7 @@ def session_workers_modify(*, session: Session, add_ids: Sequence[int], remove_i
                         errors.add("add", t, problems[(t.pk, wid)])
             try:
                 with transaction.atomic():
-                    session_update(session=t, workers=new)
+                    session_update(session=t, workers=new, user=user)
             except ValidationError as exc:
                 errors.absorb(t, exc)
                 continue
@@ -209,7 +211,8 @@ def session_workers_modify(*, session: Session, add_ids: Sequence[int], remove_i
 
 # --- Modify Session Times ----------------------------------------------------------------------
 def session_times_modify(*, session: Session, start: datetime.datetime, end: datetime.datetime,
-                         scope: str, user) -> list[Session]:
+                         scope: str, user,
+        expected_version: int | None = None) -> list[Session]:
     """New wall-clock Start and End (naive, at the session's site) for `session`; for a series,
     every other session of `scope` keeps its own date (moved by as many days as this one) and
     takes the same wall-clock times. A typed time in a DST gap is refused; an occurrence's time
@@ -230,7 +233,8 @@ def session_times_modify(*, session: Session, start: datetime.datetime, end: dat
     shift_days = (start.date() - session.local_date).days
     span_days = (end.date() - start.date()).days
     with transaction.atomic():
-        targets = sessions_in_scope(session=session, scope=scope)
+        targets = sessions_in_scope(session=session, scope=scope,
+                                    expected_version=expected_version)
         by_pk = Session.objects.select_related("site").prefetch_related(
             "activities", "session_workers"
         ).in_bulk([t.pk for t in targets])
@@ -276,7 +280,8 @@ def session_times_modify(*, session: Session, start: datetime.datetime, end: dat
                 acts.append(ActivitySpec(a.kind, a_start, a_end, a.paid, id=a.pk))
             try:
                 with transaction.atomic():
-                    session_update(session=t, start=new_start, end=new_end, activities=acts)
+                    session_update(session=t, start=new_start, end=new_end, activities=acts,
+                                   user=user)
             except ValidationError as exc:
                 collected.absorb(t, exc)
                 continue
@@ -291,13 +296,14 @@ def session_times_modify(*, session: Session, start: datetime.datetime, end: dat
 
 # --- Modify Activities --------------------------------------------------------------------------
 def session_activities_modify(*, session: Session, activities: Sequence[ActivitySpec], scope: str,
-                              user) -> list[Session]:
+                              user, expected_version: int | None = None) -> list[Session]:
     """Make `session`'s activities these (ActivitySpecs with aware times; `id` for a row kept)
     and, for a series, give every other open session of `scope` the same activities at the same
     wall-clock times on its own date (their rows kept where unchanged)."""
     check_can_modify(session=session, user=user)
     with transaction.atomic():
-        targets = sessions_in_scope(session=session, scope=scope)
+        targets = sessions_in_scope(session=session, scope=scope,
+                                    expected_version=expected_version)
         by_pk = Session.objects.select_related("site").prefetch_related("activities") \
             .in_bulk([t.pk for t in targets])
         targets = [by_pk[t.pk] for t in targets]
@@ -316,7 +322,7 @@ def session_activities_modify(*, session: Session, activities: Sequence[Activity
                                               min(a_end, t.end), a.paid))
             try:
                 with transaction.atomic():
-                    session_update(session=t, activities=specs)
+                    session_update(session=t, activities=specs, user=user)
             except ValidationError as exc:
                 collected.absorb(t, exc)
         collected.raise_if_any()

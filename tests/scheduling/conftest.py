@@ -98,3 +98,16 @@ def make(live):
         )
 
     return _make
+
+
+def menu_post(client, url, data=None, **extra):
+    """POST a session-menu modal as the browser does: with the version of the session (in the
+    url) that the modal was opened on — the current one, unless the test passes its own."""
+    import re
+
+    data = dict(data or {})
+    if "version" not in data:
+        pk = int(re.search(r"/sessions/(\d+)/", url).group(1))
+        found = Session.objects.filter(pk=pk).values_list("version", flat=True).first()
+        data["version"] = found or 1
+    return client.post(url, data, **extra)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from sessions_app.models import PlannedService, Session, SessionClient
 from sessions_app.services import ClientSpec, PlannedServiceSpec, session_create
 from tests.factories import ClientFactory, ServiceAgreementLineFactory, SiteFactory
-from tests.scheduling.conftest import at
+from tests.scheduling.conftest import at, menu_post
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -75,7 +75,7 @@ def test_adding_a_client_shows_their_line_at_the_session_length(client, coordina
                                                                 live):
     ada, al = live["ada"].pk, live["ada_line"].pk
     before = snapshot()
-    r = client.post(url(group_session), {"clients": [ada], f"line-{ada}": [al],
+    r = menu_post(client, url(group_session), {"clients": [ada], f"line-{ada}": [al],
                                    f"qty-{ada}-{al}": "2",
                                    "action": f"add_client:{live['bea'].pk}"}, **HTMX)
     assert r.status_code == 200
@@ -88,7 +88,7 @@ def test_adding_a_client_shows_their_line_at_the_session_length(client, coordina
 def test_the_client_search_lists_the_sites_clients_not_chosen(client, coordinator, group_session,
                                                              live):
     ClientFactory(first_name="Bob", last_name="Elsewhere", sites=[SiteFactory()])
-    r = client.post(url(group_session), {"clients": [live["ada"].pk], "client_q": "b",
+    r = menu_post(client, url(group_session), {"clients": [live["ada"].pk], "client_q": "b",
                                    "action": "search"}, **HTMX)
     html = r.content.decode()
     assert r.status_code == 200
@@ -97,7 +97,7 @@ def test_the_client_search_lists_the_sites_clients_not_chosen(client, coordinato
 
 
 def test_saving_through_htmx_triggers_session_saved(client, coordinator, group_session, live):
-    r = client.post(url(group_session), state(live), **HTMX)
+    r = menu_post(client, url(group_session), state(live), **HTMX)
     assert r.status_code == 200, r.content.decode()[:2000]
     events = json.loads(r["HX-Trigger"])
     assert events["sessionSaved"]["id"] == group_session.pk and events["closeModal"] is True
@@ -108,7 +108,7 @@ def test_saving_through_htmx_triggers_session_saved(client, coordinator, group_s
 
 def test_saving_without_javascript_goes_back_to_the_schedule(client, coordinator, group_session,
                                                             live):
-    r = client.post(url(group_session), state(live))
+    r = menu_post(client, url(group_session), state(live))
     assert r.status_code == 302 and r["Location"].startswith(reverse("scheduling:live"))
     assert SessionClient.objects.filter(session=group_session, client=live["bea"]).exists()
 
@@ -117,13 +117,13 @@ def test_over_budget_asks_to_accept_as_the_session_form_does(client, coordinator
                                                              live):
     live["bea_line"].budget_quantity = Decimal("1")
     live["bea_line"].save()
-    r = client.post(url(group_session), state(live), **HTMX)
+    r = menu_post(client, url(group_session), state(live), **HTMX)
     assert r.status_code == 422
     html = r.content.decode()
     assert "Over budget" in html and 'name="accept_budget_overrun"' in html
     assert "needs 2.5 but only 1 hours remain" in html
     assert not SessionClient.objects.filter(client=live["bea"]).exists()
-    r = client.post(url(group_session), state(live, accept_budget_overrun="on"), **HTMX)
+    r = menu_post(client, url(group_session), state(live, accept_budget_overrun="on"), **HTMX)
     assert r.status_code == 200
     assert SessionClient.objects.filter(client=live["bea"]).exists()
 
@@ -172,7 +172,7 @@ def test_hostile_values_are_4xx_with_a_message_and_save_nothing(
     else:
         data[what] = value
     before = snapshot()
-    r = client.post(url(group_session), data, **HTMX)
+    r = menu_post(client, url(group_session), data, **HTMX)
     assert 400 <= r.status_code < 500
     assert message in r.content.decode().replace("&#x27;", "'")
     assert snapshot() == before
@@ -184,7 +184,7 @@ def test_a_bad_session_id_is_404_and_a_complete_session_403(client, coordinator,
     Session.objects.filter(pk=group_session.pk).update(status=Session.Status.COMPLETE)
     r = client.get(url(group_session), **HTMX)
     assert r.status_code == 403 and "only Draft, Rostered and In Progress" in r.content.decode()
-    r = client.post(url(group_session), {"clients": [], "action": "save"}, **HTMX)
+    r = menu_post(client, url(group_session), {"clients": [], "action": "save"}, **HTMX)
     assert r.status_code == 403
 
 
@@ -224,7 +224,7 @@ def _measure(client, group_session):
             data[f"line-{sc.client_id}"] = [ps.agreement_line_id]
             data[f"qty-{sc.client_id}-{ps.agreement_line_id}"] = "1"
     with CaptureQueriesContext(connection) as post:
-        r = client.post(url(group_session), data, **HTMX)
+        r = menu_post(client, url(group_session), data, **HTMX)
     assert r.status_code == 200
     shown = r.content.decode().count('aria-labelledby="mc-client-')
     return len(get), len(post), shown

@@ -74,6 +74,7 @@ def test_a_change_through_the_form_is_recorded_with_the_user_and_time(scheduler_
     edit = reverse("sessions_app:edit", args=[session.pk])
     r = scheduler_client.post(edit, form_data(
         world, start="2026-11-03T10:00", end="2026-11-03T12:00", workers=[world["will"].pk],
+        version=session.version,
     ))
     assert r.status_code == 302
 

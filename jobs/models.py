@@ -25,6 +25,9 @@ from django.utils import timezone
 # A queued or running job silent for this long is lost (its worker died): it can be claimed
 # again. Every progress write is a heartbeat, so only a job that stops writing goes stale.
 STALE_AFTER = datetime.timedelta(minutes=10)
+# A queued job whose task could not be sent (the broker was down), or not started this long
+# after it was sent, is shown as waiting for the background service.
+WAITING_AFTER = datetime.timedelta(seconds=30)
 
 
 class JobQuerySet(models.QuerySet):
@@ -82,6 +85,11 @@ class Job(models.Model):
         default=timezone.now, help_text="The last sign of life: claim, start or progress."
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When its task was last handed to the broker; empty: not sent yet (the "
+        "broker was down), the sweep sends it.",
+    )
 
     objects = JobQuerySet.as_manager()
 
@@ -129,6 +137,22 @@ class Job(models.Model):
     def busy(self) -> bool:
         """Active and alive: pages poll it."""
         return self.is_active and not self.is_stale()
+
+    @property
+    def unsent(self) -> bool:
+        """Queued, and its task never reached the broker (it was down): the sweep sends it."""
+        return self.status == self.Status.QUEUED and self.sent_at is None
+
+    def is_waiting(self, *, now=None) -> bool:
+        """Queued and not started: never sent, or sent a while ago and no worker took it."""
+        if self.status != self.Status.QUEUED:
+            return False
+        since = self.sent_at or self.created_at
+        return self.sent_at is None or (now or timezone.now()) - since > WAITING_AFTER
+
+    @property
+    def waiting(self) -> bool:  # for templates
+        return self.is_waiting()
 
     @property
     def percent(self) -> int:

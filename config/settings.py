@@ -151,6 +151,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
 }
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 # Base-roster sessions a generation job writes per transaction (and per progress step).
 GENERATION_CHUNK_SIZE = env.int("GENERATION_CHUNK_SIZE", default=2000)
 # A test hook only: seconds a job's task sleeps after each chunk (to kill a worker mid-job).

@@ -135,8 +135,9 @@ class Job(models.Model):
 
     @property
     def busy(self) -> bool:
-        """Active and alive: pages poll it."""
-        return self.is_active and not self.is_stale()
+        """Active and alive, or queued and not sent yet (the broker is down; the sweep sends
+        it once it is back): pages poll it."""
+        return self.is_active and (not self.is_stale() or self.unsent)
 
     @property
     def unsent(self) -> bool:

@@ -20,13 +20,11 @@ from __future__ import annotations
 import logging
 import time
 
-import redis.exceptions
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from . import registry
 from .models import STALE_AFTER, WAITING_AFTER, Job
@@ -62,11 +60,6 @@ def job_claim(*, kind: str, target: models.Model, requested_by=None) -> Job | No
         return None
 
 
-# What sending a task raises when the broker (Redis) cannot be reached.
-BROKER_DOWN = (BrokerError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-               OSError)
-
-
 def job_enqueue(*, job: Job, task) -> None:
     """Send `task(job.pk)` to the workers once the claim is committed; record when.
 
@@ -82,22 +75,17 @@ def job_enqueue(*, job: Job, task) -> None:
 def _send(job: Job, task) -> bool:
     try:
         task.delay(job.pk)
-    except BROKER_DOWN as exc:
-        if task.app.conf.task_always_eager:  # not a broker: the task itself failed
-            return _crashed(job, exc)
-        logger.warning("Job %s (%s) is queued: the broker is unreachable (%s); the sweep "
-                       "sends it once it is back", job.pk, job.kind, exc)
+    except Exception as exc:  # noqa: BLE001 - reported on the job, or left to the sweep
+        if task.app.conf.task_always_eager:  # in-process: the task itself failed
+            logger.exception("Job %s (%s) could not run", job.pk, job.kind)
+            job_fail(job_id=job.pk, message=f"The background job could not run: {exc}")
+        else:  # not sent (Redis down: kombu's OperationalError, the result store's error …)
+            logger.warning("Job %s (%s) is queued but not sent: %s: %s. The sweep sends it "
+                           "once the broker is back.", job.pk, job.kind,
+                           type(exc).__name__, exc)
         return False
-    except Exception as exc:  # noqa: BLE001 - reported on the job
-        return _crashed(job, exc)
     Job.objects.filter(pk=job.pk).update(sent_at=timezone.now())
     return True
-
-
-def _crashed(job: Job, exc: Exception) -> bool:
-    logger.exception("Job %s (%s) could not run", job.pk, job.kind)
-    job_fail(job_id=job.pk, message=f"The background job could not run: {exc}")
-    return False
 
 
 def jobs_sweep(*, now=None) -> list[int]:
@@ -126,8 +114,8 @@ def jobs_sweep(*, now=None) -> list[int]:
             continue
         try:
             task.delay(job.pk)
-        except BROKER_DOWN as exc:
-            logger.warning("Sweep: the broker is still unreachable (%s)", exc)
+        except Exception as exc:  # noqa: BLE001 - the broker is still down: try next time
+            logger.warning("Sweep: job %s not sent: %s: %s", job.pk, type(exc).__name__, exc)
             Job.objects.filter(pk=job.pk, sent_at=now).update(
                 sent_at=job.sent_at, heartbeat_at=job.heartbeat_at
             )

@@ -46,7 +46,7 @@ def test_the_sweep_sends_unsent_and_lost_jobs_only(task, users):
     minute = datetime.timedelta(minutes=1)
     unsent = job_claim(kind=KIND, target=users[0])  # the broker was down a minute ago
     aged(unsent, created_at=minute, heartbeat_at=minute)
-    just_claimed = job_claim(kind=KIND, target=users[1])  # its on_commit send may be under way
+    job_claim(kind=KIND, target=users[1])  # its on_commit send may be under way
     sent = job_claim(kind=KIND, target=users[2])  # sent, waiting in the queue
     aged(sent, created_at=minute, heartbeat_at=minute, sent_at=minute)
     lost = job_claim(kind=KIND, target=users[3])  # running, its worker died

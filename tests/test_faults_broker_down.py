@@ -29,6 +29,7 @@ from tests.test_celery_worker import (  # noqa: F401 - broker_url: the fixture
     celery_worker,
     in_ci,
 )
+from tests.test_faults_database import roles  # noqa: F401 - the fixture
 
 URL = reverse("scheduling:new_session")
 QUEUED = "Saved. Rostering is queued and will start when the background service is back."
@@ -117,14 +118,19 @@ def test_redis_down_with_htmx_redirects_to_the_queued_job(
     assert Session.objects.count() == 4 and job.unsent
 
 
-@pytest.mark.django_db(transaction=True)
-def test_once_redis_is_back_the_sweep_sends_the_job_and_a_worker_rosters_it(
-    scheduler_client, world, broker_url, tmp_path  # noqa: F811
-):
+@pytest.fixture
+def shared_database():
+    """The test database, which a worker process can use too (PostgreSQL)."""
     if _database_url() is None:
         if in_ci():
             pytest.fail("CI=true but the tests do not run on PostgreSQL")
         pytest.skip("the worker cannot share an SQLite test database")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_once_redis_is_back_the_sweep_sends_the_job_and_a_worker_rosters_it(
+    shared_database, broker_url, roles, scheduler_client, world, tmp_path  # noqa: F811
+):
     _, page = save_and_roster_with_redis_down(scheduler_client, world)
     assert QUEUED in page.content.decode()
     job = Job.objects.get()

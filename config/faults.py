@@ -22,10 +22,9 @@ from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
-MESSAGE = (
-    "The database is not reachable just now. Your last change was not saved; "
-    "try again in a minute."
-)
+HEADLINE = "The database is not reachable just now"
+ADVICE = "Your last change was not saved; try again in a minute."
+MESSAGE = f"{HEADLINE}. {ADVICE}"
 RETRY_AFTER = 30  # seconds
 
 
@@ -34,7 +33,8 @@ def database_unavailable(request) -> HttpResponse:
         response = HttpResponse(MESSAGE, status=503, content_type="text/plain; charset=utf-8")
         response["HX-Reswap"] = "none"
     else:
-        response = HttpResponse(render_to_string("503.html", {"message": MESSAGE}), status=503)
+        page = render_to_string("503.html", {"headline": HEADLINE, "advice": ADVICE})
+        response = HttpResponse(page, status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     response["Cache-Control"] = "no-store"
     return response

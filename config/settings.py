@@ -158,7 +158,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 # Base-roster sessions a generation job writes per transaction (and per progress step).
 GENERATION_CHUNK_SIZE = env.int("GENERATION_CHUNK_SIZE", default=2000)
-# A test hook only: seconds a job's task sleeps after each chunk (to kill a worker mid-job).
+# A test hook only: seconds a job's task sleeps after each progress write (to kill a worker
+# mid-job).
 JOB_TEST_CHUNK_DELAY = env.float("JOB_TEST_CHUNK_DELAY", default=0.0)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -151,7 +151,7 @@ def job_progress(
     if total is not None:
         values["total"] = total
     alive = bool(_active(job_id).update(**values))
-    if advance and settings.JOB_TEST_CHUNK_DELAY:  # tests only: time to kill a worker mid-job
+    if settings.JOB_TEST_CHUNK_DELAY:  # tests only: time to kill a worker mid-job
         time.sleep(settings.JOB_TEST_CHUNK_DELAY)
     return alive
 

@@ -16,8 +16,9 @@ import pytest
 from django.db import transaction
 
 from jobs.models import Job
+from rostering import publishing
 from rostering import services as rostering_services
-from rostering.models import Notification
+from rostering.models import Notification, PeriodValidation
 from scheduling import services, tasks
 from scheduling.models import RosterOutcome
 from sessions_app.models import Session, SessionWorker
@@ -72,14 +73,14 @@ def _wait_for(condition, logs, seconds=90):
         time.sleep(0.1)
 
 
-def _kill_mid_job(start, tmp_path, job):
+def _kill_mid_job(start, tmp_path, job, *, progressed=lambda job: job.done > 0):
     """Run `job` on a slow worker; SIGKILL it once the job has progressed, not finished."""
     with start("first", slow=True) as proc:
-        _wait_for(lambda: Job.objects.get(pk=job.pk).done > 0, [tmp_path / "first.log"])
+        _wait_for(lambda: progressed(Job.objects.get(pk=job.pk)), [tmp_path / "first.log"])
         proc.kill()
         proc.wait(timeout=10)
     job.refresh_from_db()
-    assert job.status == Job.Status.RUNNING and 0 < job.done < job.total, (job.done, job.total)
+    assert job.status == Job.Status.RUNNING and job.done < job.total, (job.done, job.total)
     return job.done
 
 
@@ -162,3 +163,34 @@ def test_generation_survives_a_worker_killed_mid_job(workers):
     # One session per base-roster session and date, each with its one worker.
     assert len(set(generated.values_list("source_session_id", "occurrence_date"))) == 20
     assert SessionWorker.objects.filter(session__roster_period=period).count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_validation_survives_a_worker_killed_mid_job(workers):
+    """Killed while checking (after it counted the sessions, before the report): the next
+    worker checks again and stores one report."""
+    start, tmp_path = workers
+    syd = zoneinfo.ZoneInfo("Australia/Sydney")
+    site = SiteFactory(time_zone="Australia/Sydney")
+    roster = BaseRosterFactory(start_date=datetime.date(2026, 11, 2), cycle_weeks=1)
+    for day in (2, 4):
+        add_pattern_session(roster, site=site, start=datetime.datetime(2026, 11, day, 9,
+                                                                       tzinfo=syd))
+    period = rostering_services.roster_period_create(
+        base_roster=roster, start_date=datetime.date(2026, 11, 16), cycles=2
+    )
+    rostering_services.roster_period_generate(period=period)
+    job = publishing.period_validation_request(period=period)
+
+    _kill_mid_job(start, tmp_path, job, progressed=lambda j: j.status == "running" and j.total)
+    assert not PeriodValidation.objects.exists()
+    time.sleep(VISIBILITY + 0.5)
+    logs = [tmp_path / "first.log", tmp_path / "second.log"]
+    with start("second", slow=False):
+        _wait_for(lambda: Job.objects.get(pk=job.pk).status == Job.Status.DONE, logs)
+        time.sleep(1)
+    job.refresh_from_db()
+    assert job.message.startswith("Checked 4 sessions:"), job.message
+    assert Job.objects.filter(kind=job.kind).count() == 1
+    assert PeriodValidation.objects.filter(period=period).count() == 1
+    assert PeriodValidation.objects.get().job_id == job.pk

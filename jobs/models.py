@@ -9,6 +9,11 @@ progress (`done` of `total`); every write of progress is a heartbeat (`heartbeat
 says when a job is lost: active and silent for longer than `STALE_AFTER` (a worker that died);
 such a job may be claimed again. The outcome is the status (done or failed), a message for the
 page, and a small `result` (counts) for code.
+
+`sent_at` records when its task reached the broker. A queued job never sent (Redis was down
+when it was claimed) and a lost job are sent again by the sweep (`jobs.services.jobs_sweep`,
+every minute); the task carries the job's id, so a redelivered or re-sent task carries on with
+the same job.
 """
 
 from __future__ import annotations

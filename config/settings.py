@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The database not reachable: a 503 page, not a 500 (config/faults.py).
+    "config.faults.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,6 +89,8 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A persistent connection that died (PostgreSQL restarted) is replaced at the next request.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
     # No JIT compilation: it costs 25–30 ms a query once a plan looks big (any count over a
@@ -137,8 +141,29 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 # The queue tasks go to when none is named (a test worker listens on a private one).
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_EAGER_PROPAGATES = True
+# A worker killed mid-job: its task goes back to the queue and runs again (every task is
+# idempotent and carries its job's id, so it carries on where the dead worker stopped).
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis hands an unacknowledged task to another worker after this many seconds: longer than
+# any job runs (else a live job would run twice at once). A job lost sooner is re-sent by
+# the sweep (`manage.py sweep_jobs`, or beat every minute) once silent for jobs' STALE_AFTER.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
+# Sending a task to a broker that is down fails after ~2 s instead of hanging the request;
+# the job stays queued and the sweep sends it once the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
+# Base-roster sessions a generation job writes per transaction (and per progress step).
+GENERATION_CHUNK_SIZE = env.int("GENERATION_CHUNK_SIZE", default=2000)
+# A test hook only: seconds a job's task sleeps after each progress write (to kill a worker
+# mid-job).
+JOB_TEST_CHUNK_DELAY = env.float("JOB_TEST_CHUNK_DELAY", default=0.0)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

@@ -9,6 +9,11 @@ progress (`done` of `total`); every write of progress is a heartbeat (`heartbeat
 says when a job is lost: active and silent for longer than `STALE_AFTER` (a worker that died);
 such a job may be claimed again. The outcome is the status (done or failed), a message for the
 page, and a small `result` (counts) for code.
+
+`sent_at` records when its task reached the broker. A queued job never sent (Redis was down
+when it was claimed) and a lost job are sent again by the sweep (`jobs.services.jobs_sweep`,
+every minute); the task carries the job's id, so a redelivered or re-sent task carries on with
+the same job.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ from django.utils import timezone
 # A queued or running job silent for this long is lost (its worker died): it can be claimed
 # again. Every progress write is a heartbeat, so only a job that stops writing goes stale.
 STALE_AFTER = datetime.timedelta(minutes=10)
+# A queued job whose task could not be sent (the broker was down), or not started this long
+# after it was sent, is shown as waiting for the background service.
+WAITING_AFTER = datetime.timedelta(seconds=30)
 
 
 class JobQuerySet(models.QuerySet):
@@ -82,6 +90,11 @@ class Job(models.Model):
         default=timezone.now, help_text="The last sign of life: claim, start or progress."
     )
     finished_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When its task was last handed to the broker; empty: not sent yet (the "
+        "broker was down), the sweep sends it.",
+    )
 
     objects = JobQuerySet.as_manager()
 
@@ -127,8 +140,25 @@ class Job(models.Model):
 
     @property
     def busy(self) -> bool:
-        """Active and alive: pages poll it."""
-        return self.is_active and not self.is_stale()
+        """Active and alive, or queued and not sent yet (the broker is down; the sweep sends
+        it once it is back): pages poll it."""
+        return self.is_active and (not self.is_stale() or self.unsent)
+
+    @property
+    def unsent(self) -> bool:
+        """Queued, and its task never reached the broker (it was down): the sweep sends it."""
+        return self.status == self.Status.QUEUED and self.sent_at is None
+
+    def is_waiting(self, *, now=None) -> bool:
+        """Queued and not started: never sent, or sent a while ago and no worker took it."""
+        if self.status != self.Status.QUEUED:
+            return False
+        since = self.sent_at or self.created_at
+        return self.sent_at is None or (now or timezone.now()) - since > WAITING_AFTER
+
+    @property
+    def waiting(self) -> bool:  # for templates
+        return self.is_waiting()
 
     @property
     def percent(self) -> int:

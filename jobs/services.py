@@ -18,13 +18,16 @@ twice (acks_late redelivery) is harmless.
 from __future__ import annotations
 
 import logging
+import time
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import STALE_AFTER, Job
+from . import registry
+from .models import STALE_AFTER, WAITING_AFTER, Job
 
 logger = logging.getLogger(__name__)
 
@@ -58,21 +61,68 @@ def job_claim(*, kind: str, target: models.Model, requested_by=None) -> Job | No
 
 
 def job_enqueue(*, job: Job, task) -> None:
-    """Send `task(job.pk)` to the workers once the claim is committed.
+    """Send `task(job.pk)` to the workers once the claim is committed; record when.
 
-    Without a broker the task runs in-process at commit. A broker that cannot be reached (or,
-    in-process, a task that crashed) must not turn the request into an error page: the job is
+    Without a broker the task runs in-process at commit. Neither a broker that cannot be
+    reached nor a task that crashed in-process turns the request into an error page, and
+    what was saved stays saved (this runs after commit). Broker down: the job stays queued,
+    unsent, and `jobs_sweep` sends it once the broker is back. A crash in-process: the job is
     marked failed with the reason, and the page shows it.
     """
+    transaction.on_commit(lambda: _send(job, task))
 
-    def send():
-        try:
-            task.delay(job.pk)
-        except Exception as exc:  # noqa: BLE001 - reported on the job
+
+def _send(job: Job, task) -> bool:
+    try:
+        task.delay(job.pk)
+    except Exception as exc:  # noqa: BLE001 - reported on the job, or left to the sweep
+        if task.app.conf.task_always_eager:  # in-process: the task itself failed
             logger.exception("Job %s (%s) could not run", job.pk, job.kind)
             job_fail(job_id=job.pk, message=f"The background job could not run: {exc}")
+        else:  # not sent (Redis down: kombu's OperationalError, the result store's error …)
+            logger.warning("Job %s (%s) is queued but not sent: %s: %s. The sweep sends it "
+                           "once the broker is back.", job.pk, job.kind,
+                           type(exc).__name__, exc)
+        return False
+    Job.objects.filter(pk=job.pk).update(sent_at=timezone.now())
+    return True
 
-    transaction.on_commit(send)
+
+def jobs_sweep(*, now=None) -> list[int]:
+    """Send again what the workers do not have: queued jobs never sent (the broker was down
+    when they were claimed) and lost jobs (active and silent for `STALE_AFTER`: their worker
+    died). Returns the ids sent. Run every minute (Celery beat, or `manage.py sweep_jobs` from
+    cron); idempotent: a job sent or heard from recently is left alone, and each job is taken
+    by one conditional UPDATE so two sweeps at once send it once. A job of a kind that no app
+    registered (`jobs.registry`) is left alone. The broker still down: nothing is sent, the
+    jobs stay as they were, and the next sweep tries again.
+    """
+    now = now or timezone.now()
+    due = (
+        Q(status=Job.Status.QUEUED, sent_at__isnull=True, created_at__lt=now - WAITING_AFTER)
+        | Q(status__in=Job.ACTIVE, heartbeat_at__lt=now - STALE_AFTER)
+    )
+    sent = []
+    candidates = Job.objects.filter(due).order_by("created_at", "pk")
+    for job in candidates.only("pk", "kind", "sent_at", "heartbeat_at"):
+        task = registry.task_for(job.kind)
+        if task is None:
+            logger.warning("Job %s: no task is registered for kind %r", job.pk, job.kind)
+            continue
+        # Take it: it now looks sent and alive, so another sweep (or the next) leaves it be.
+        if not Job.objects.filter(due, pk=job.pk).update(sent_at=now, heartbeat_at=now):
+            continue
+        try:
+            task.delay(job.pk)
+        except Exception as exc:  # noqa: BLE001 - the broker is still down: try next time
+            logger.warning("Sweep: job %s not sent: %s: %s", job.pk, type(exc).__name__, exc)
+            Job.objects.filter(pk=job.pk, sent_at=now).update(
+                sent_at=job.sent_at, heartbeat_at=job.heartbeat_at
+            )
+            break
+        logger.info("Sweep: sent job %s (%s) again", job.pk, job.kind)
+        sent.append(job.pk)
+    return sent
 
 
 def _active(job_id: int):
@@ -100,7 +150,10 @@ def job_progress(
         values["done"] = F("done") + advance
     if total is not None:
         values["total"] = total
-    return bool(_active(job_id).update(**values))
+    alive = bool(_active(job_id).update(**values))
+    if settings.JOB_TEST_CHUNK_DELAY:  # tests only: time to kill a worker mid-job
+        time.sleep(settings.JOB_TEST_CHUNK_DELAY)
+    return alive
 
 
 def job_finish(*, job_id: int, message: str = "", result: dict | None = None) -> bool:

@@ -50,6 +50,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
@@ -384,7 +385,9 @@ def roster_period_generation_run(*, job_id: int) -> GenerationResult | None:
     job = Job.objects.filter(pk=job_id, kind=JOB_GENERATE).first()
     if job is None:
         return None
-    return roster_period_generate(period=job.target_id, job=job)
+    return roster_period_generate(
+        period=job.target_id, job=job, chunk_size=settings.GENERATION_CHUNK_SIZE
+    )
 
 
 def roster_period_generate(

@@ -193,6 +193,14 @@ def _write_chunk(chunk: list[RosterOutcome], verdicts, *, user_id: int | None = 
     booking (and their history: by `user_id`, the job's requester); every outcome recorded.
     One set-based write for the chunk; occurrence by occurrence only when the database
     refuses a double booking (a race lost)."""
+    # Outcomes another run of the same job wrote meanwhile (a redelivery while this one was
+    # still alive) are that run's: lock the chunk's still-pending ones and keep to those.
+    pending = set(
+        RosterOutcome.objects.select_for_update()
+        .filter(pk__in=[o.pk for o in chunk], result=RosterOutcome.Result.PENDING)
+        .values_list("pk", flat=True)
+    )
+    chunk = [o for o in chunk if o.pk in pending]
     ids = [o.session_id for o in chunk]
     status = dict(
         Session.objects.select_for_update(of=("self",)).filter(pk__in=ids)

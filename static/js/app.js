@@ -17,6 +17,25 @@
   document.addEventListener("reloadPage", function () {
     window.location.reload();
   });
+  // The database not reachable (503, config/faults.py): the page stays as it was and says
+  // so; the next request (or a polling panel's next tick) works again once it is back.
+  document.addEventListener("htmx:responseError", function (evt) {
+    const xhr = evt.detail.xhr;
+    if (!xhr || xhr.status !== 503) return;
+    let box = document.getElementById("fault-message");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "fault-message";
+      box.className = "msg msg-error fault-message";
+      box.setAttribute("role", "alert");
+      document.body.appendChild(box);
+    }
+    box.textContent = xhr.responseText;
+  });
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    const box = document.getElementById("fault-message");
+    if (box && evt.detail.successful) box.remove();
+  });
   document.addEventListener("closeModal", function () {
     const m = modal();
     if (m && m.open) m.close();

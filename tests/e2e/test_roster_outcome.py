@@ -10,8 +10,10 @@ import os
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from jobs.models import Job
 from scheduling import services
 from scheduling.roles import ensure_roles
 from sessions_app.models import Session
@@ -47,6 +49,7 @@ def test_the_outcome_panel_polls_shows_each_occurrence_and_rosters_again(
     sent = []
     monkeypatch.setattr(services, "job_enqueue", lambda *, job, task: sent.append(job.pk))
     job = services.roster_request(session_ids=[s.pk for s in series])
+    Job.objects.filter(pk=job.pk).update(sent_at=timezone.now())  # sent; no worker took it yet
 
     log_in(page, live_server, "scheduler")
     page.goto(f"{live_server.url}/scheduling/roster-jobs/{job.pk}/")

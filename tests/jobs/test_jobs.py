@@ -3,10 +3,12 @@ progress and heartbeat; one rule for a lost ("stale") job; the outcome; enqueuei
 
 import datetime
 import threading
+from types import SimpleNamespace
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from jobs import selectors
 from jobs.models import STALE_AFTER, Job
@@ -240,8 +242,11 @@ def test_the_outcome_of_a_failed_job(target):
 
 
 class FakeTask:
-    def __init__(self, error=None):
+    """A task's `delay` and its app's `task_always_eager` (False: a broker; True: in-process)."""
+
+    def __init__(self, error=None, *, eager=False):
         self.sent, self.error = [], error
+        self.app = SimpleNamespace(conf=SimpleNamespace(task_always_eager=eager))
 
     def delay(self, pk):
         if self.error:
@@ -256,13 +261,29 @@ def test_the_task_is_sent_once_the_claim_is_committed(target, django_capture_on_
         job_enqueue(job=job, task=task)
         assert task.sent == []
     assert task.sent == [job.pk]
+    job.refresh_from_db()
+    assert job.sent_at is not None and not job.unsent
 
 
-def test_a_broker_that_cannot_be_reached_fails_the_job(target, django_capture_on_commit_callbacks):
-    task = FakeTask(error=ConnectionError("broker down"))
+def test_a_broker_that_cannot_be_reached_leaves_the_job_queued(
+    target, django_capture_on_commit_callbacks
+):
+    """Redis down: no error page, the job stays queued and unsent (the sweep sends it)."""
+    task = FakeTask(error=KombuOperationalError("Error 111 connecting to 127.0.0.1:6399."))
     with django_capture_on_commit_callbacks(execute=True):
         job = job_claim(kind=KIND, target=target)
         job_enqueue(job=job, task=task)
     job.refresh_from_db()
-    assert job.status == "failed" and "broker down" in job.message
+    assert (job.status, job.sent_at, job.message) == ("queued", None, "")
+    assert job.unsent and job.waiting and job.busy
+    assert job_claim(kind=KIND, target=target) is None  # still the one active job
+
+
+def test_a_task_that_crashed_in_process_fails_the_job(target, django_capture_on_commit_callbacks):
+    task = FakeTask(error=ValueError("broke"), eager=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_claim(kind=KIND, target=target)
+        job_enqueue(job=job, task=task)
+    job.refresh_from_db()
+    assert job.status == "failed" and "broke" in job.message
     assert job_claim(kind=KIND, target=target) is not None

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from jobs.models import Job
 from rostering.models import Notification
@@ -366,6 +367,11 @@ def test_the_panel_polls_while_the_job_is_busy(make, scheduler_client):
     r = scheduler_client.get(reverse("scheduling:roster_job", args=[job.pk]),
                              headers={"HX-Request": "true"})
     html = r.content.decode()
+    # Never sent (as when Redis is down): queued until the sweep sends it, polled meanwhile.
+    assert "Queued — waiting for the background service" in html and "every 1s" in html
+    Job.objects.filter(pk=job.pk).update(sent_at=timezone.now())  # sent, no worker took it yet
+    html = scheduler_client.get(reverse("scheduling:roster_job", args=[job.pk]),
+                                headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 1s"' in html and "Waiting for the background job" in html
     assert scheduler_client.get(reverse("scheduling:roster_job", args=[999999])).status_code == 404
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_htmx",
     "django_filters",
+    "rules.apps.AutodiscoverRulesConfig",  # imports each app's rules.py (scheduling/rules.py)
     "jobs",
     "clients",
     "workforce",
@@ -56,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A signed-in user without a role sees only the page saying so (scheduling/rules.py).
+    "scheduling.middleware.NoRoleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,6 +103,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Roles and regions: object permissions from scheduling/rules.py, model permissions from
+# the groups (scheduling/roles.py).
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "scheduling:dashboard"

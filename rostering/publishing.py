@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clients.access import refuse_outside_regions
 from clients.formatting import nice_date_range
 from jobs.models import Job
 from jobs.services import job_claim, job_enqueue, job_fail, job_finish, job_progress, job_start
@@ -42,7 +43,9 @@ def period_validation_request(*, period: RosterPeriod, user=None) -> Job:
 
     Safe to call twice at once: the job's partial unique index allows one active validation
     per period. A job that stopped reporting progress (`jobs.models.STALE_AFTER`) is replaced.
+    With `user`, a period outside the user's regions is refused.
     """
+    refuse_outside_regions(user, [period], field="period")
     if period.is_published:
         raise ValidationError(
             "This roster period is published; it is not validated again.", code="published"
@@ -182,6 +185,7 @@ def roster_period_publish(
     period: RosterPeriod,
     acknowledged_warnings: bool,
     acknowledged_earlier_unpublished: bool,
+    user=None,
 ) -> PublishResult:
     """Publish the period: its sessions become Rostered and go on the live schedule.
 
@@ -192,7 +196,9 @@ def roster_period_publish(
     changes the second time). A fixed number of statements whatever the number of sessions:
     one UPDATE of the sessions, one of the period and one INSERT … SELECT of one notification
     per worker; the emails are written and sent after commit, in the background.
+    With `user` (a view's), a period outside the user's regions is refused.
     """
+    refuse_outside_regions(user, [period], field="period")
     locked = (
         RosterPeriod.objects.select_for_update(of=("self",))
         .select_related("base_roster")

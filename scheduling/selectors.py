@@ -10,13 +10,14 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from clients import wallclock
+from clients.access import scoped
 from clients.models import Site
 from jobs.models import Job
 from rostering.models import BaseRoster, RosterPeriod
 from sessions_app.models import Session, SessionClient, SessionWorker
 from sessions_app.selectors import session_grid_queryset
 
-from .models import JOB_ROSTER, RosterOutcome
+from .models import JOB_ROSTER, RosterOutcome, RosterRequest
 
 
 def live_schedule(*, monday: datetime.date, site=None, region=None):
@@ -209,14 +210,14 @@ def live_board(
     return BoardRows(kind=rows, page=page, none_row=with_none, sessions=board)
 
 
-def dashboard_stats(*, today: datetime.date) -> dict:
+def dashboard_stats(*, today: datetime.date, user) -> dict:
     """The dashboard's figures; the live week's two counts in one pass over its sessions.
 
     The sessions are joined to their workers once (a session with two workers is two rows, so
     the sessions are counted distinct; one with none is one row with no worker).
     """
     week = (
-        Session.objects.live()
+        scoped(user, Session.objects.live())
         .filter(week_at_sites(week_bounds(today)))
         .order_by()
         .aggregate(
@@ -225,29 +226,37 @@ def dashboard_stats(*, today: datetime.date) -> dict:
         )
     )
     return {
-        "base_rosters": BaseRoster.objects.filter(active=True).count(),
-        "draft_periods": RosterPeriod.objects.filter(status=RosterPeriod.Status.DRAFT).count(),
+        "base_rosters": scoped(user, BaseRoster.objects.filter(active=True)).count(),
+        "draft_periods": scoped(
+            user, RosterPeriod.objects.filter(status=RosterPeriod.Status.DRAFT)
+        ).count(),
         "live_this_week": week["live"],
         "unstaffed_this_week": week["unstaffed"],
     }
 
 
-def dashboard_base_rosters(*, limit: int = 8):
+def dashboard_base_rosters(*, user, limit: int = 8):
     """The active base rosters the dashboard lists (no session counts: it does not show them)."""
-    return BaseRoster.objects.filter(active=True).select_related("site").order_by("name")[:limit]
+    rosters = scoped(user, BaseRoster.objects.filter(active=True))
+    return rosters.select_related("site").order_by("name")[:limit]
 
 
-def dashboard_periods(*, limit: int = 6):
+def dashboard_periods(*, user, limit: int = 6):
     """The latest roster periods, as the period list orders them, without its session counts."""
-    return RosterPeriod.objects.select_related("base_roster").order_by(
+    return scoped(user, RosterPeriod.objects.all()).select_related("base_roster").order_by(
         "-start_date", "base_roster__name"
     )[:limit]
 
 
 # --- Save and Roster ------------------------------------------------------------------------
-def roster_job(*, job_id) -> Job | None:
-    """A Save and Roster job (jobs.Job of kind JOB_ROSTER), or None."""
-    return Job.objects.filter(pk=job_id, kind=JOB_ROSTER).first()
+def roster_job(*, job_id, user=None) -> Job | None:
+    """A Save and Roster job (jobs.Job of kind JOB_ROSTER), or None (also when `user` is
+    given and none of the job's sessions is in the user's regions)."""
+    job = Job.objects.filter(pk=job_id, kind=JOB_ROSTER).first()
+    if job is not None and user is not None:
+        if not scoped(user, RosterRequest.objects.filter(pk=job.target_id)).exists():
+            return None
+    return job
 
 
 def roster_outcomes(*, job: Job) -> list[RosterOutcome]:

@@ -4,6 +4,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Page, expect
 
+from tests.factories import give_regions
+
 
 @pytest.fixture
 def scheduler_user(db):
@@ -12,6 +14,7 @@ def scheduler_user(db):
     group, _ = Group.objects.get_or_create(name="Scheduler")
     user = User.objects.create_user(username="scheduler", password="scheduler")
     user.groups.add(group)
+    give_regions(user)
     return user
 
 

@@ -275,3 +275,25 @@ def test_a_scheduler_of_some_regions_must_give_a_base_roster_a_site(scheduler, w
     assert r.status_code == 422
     r = http.post(reverse("rostering:base_roster_create"), {**data, "site": west["site"].pk})
     assert r.status_code == 302
+
+
+# --- where a user's regions are set ------------------------------------------------------------
+def test_the_demo_logins_regions():
+    from django.contrib.auth import get_user_model
+
+    from demo.seed.users import ensure_demo_logins
+
+    syd = RegionFactory(name="Sydney West", code="syd-west")
+    RegionFactory(name="Brisbane North", code="bne-north")
+    ensure_demo_logins()
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert user_region_ids(users["scheduler"]) is None
+    assert users["admin"].region_access.all_regions
+    assert user_region_ids(users["coordinator"]) == {syd.pk}
+
+
+def test_the_admin_sets_a_users_regions_on_the_user(admin_client, west):
+    user = make_user("cora", "Coordinator", access=False)
+    url = reverse("admin:auth_user_change", args=[user.pk])
+    html = admin_client.get(url).content.decode()
+    assert "All regions" in html and 'name="region_access-0-regions"' in html

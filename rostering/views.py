@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from clients.access import get_scoped_or_404
+from clients.access import get_scoped_or_404, scoped
 from clients.formatting import nice_date, nice_date_range
 from clients.selectors import active_sites, site_by_id
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR
@@ -94,7 +94,9 @@ def base_roster_detail(request, pk):
             week=request.GET.get("week"),
         )
         grid = _grid_context(
-            sessions_for_base_roster(base_roster=roster, site=site, days=window),
+            # A roster of the user's region may hold a session at another region's site.
+            scoped(request.user,
+                   sessions_for_base_roster(base_roster=roster, site=site, days=window)),
             window, site=site, default_site=roster.site, total=roster.session_total,
             noun="base roster", user=request.user,
         )
@@ -207,7 +209,8 @@ def roster_period_detail(request, pk):
     )
     context = {
         "period": period,
-        **_grid_context(sessions_for_roster_period(roster_period=period, site=site, days=window),
+        **_grid_context(scoped(request.user, sessions_for_roster_period(
+                            roster_period=period, site=site, days=window)),
                         window, site=site, default_site=period.base_roster.site,
                         total=period.session_total, noun="period", user=request.user),
         "scope_note": scope_note,

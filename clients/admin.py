@@ -12,6 +12,8 @@ Also home of two small mixins the other apps' admins share:
 """
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import Count
 
 from .models import (
@@ -19,6 +21,7 @@ from .models import (
     GroupTemplate,
     GroupTemplateItem,
     Region,
+    RegionAccess,
     ServiceAgreement,
     ServiceAgreementLine,
     Site,
@@ -254,3 +257,25 @@ class GroupTemplateItemAdmin(ChoiceSelectRelatedMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         # `str()` uses the template and the support item (autocomplete on planned services).
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+# --- a user's regions: set on the user, in the admin ------------------------------------------
+class RegionAccessInline(admin.StackedInline):
+    model = RegionAccess
+    can_delete = False
+    fields = ["all_regions", "regions"]
+    filter_horizontal = ["regions"]
+    verbose_name_plural = "Regions (the data this user sees and changes)"
+
+
+User = get_user_model()
+BaseUserAdmin = type(admin.site._registry[User]) if admin.site.is_registered(User) else UserAdmin
+
+
+class UserWithRegionsAdmin(BaseUserAdmin):
+    inlines = [*BaseUserAdmin.inlines, RegionAccessInline]
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, UserWithRegionsAdmin)

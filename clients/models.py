@@ -3,6 +3,7 @@
 import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -25,6 +26,7 @@ def validate_time_zone(value):
 
 
 class Region(models.Model):
+    region_scope = "pk"  # how clients.access narrows to a user's regions
     name = models.CharField(max_length=100, unique=True)
     code = models.SlugField(max_length=30, unique=True)
 
@@ -35,7 +37,35 @@ class Region(models.Model):
         return self.name
 
 
+class RegionAccess(models.Model):
+    """The regions whose data a user sees and changes (set in the admin, on the user).
+
+    "All regions" is a choice of its own; a user without a RegionAccess, or with neither
+    "All regions" nor any region ticked, sees no region's data.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="region_access"
+    )
+    all_regions = models.BooleanField(
+        "All regions", default=False,
+        help_text="Sees and changes the data of every region, today's and those added later.",
+    )
+    regions = models.ManyToManyField(
+        Region, blank=True, related_name="+",
+        help_text="The regions whose data this user sees and changes (without All regions).",
+    )
+
+    class Meta:
+        verbose_name = "region access"
+        verbose_name_plural = "region access"
+
+    def __str__(self):
+        return f"Region access of {self.user}"
+
+
 class Site(models.Model):
+    region_scope = "region"
     name = models.CharField(max_length=150, unique=True)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="sites")
     time_zone = models.CharField(
@@ -59,6 +89,7 @@ class Site(models.Model):
 
 
 class Client(models.Model):
+    region_scope = "sites__region"
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         ON_HOLD = "on_hold", "On hold"
@@ -185,6 +216,7 @@ class ServiceAgreementLine(models.Model):
 
 
 class GroupTemplate(models.Model):
+    region_scope = "site__region"
     """A group program: its members and the services planned for each of them."""
 
     name = models.CharField(max_length=150)

@@ -4,6 +4,7 @@ import datetime
 
 from django.db.models import Q, QuerySet
 
+from .access import scoped
 from .models import Client, GroupTemplate, ServiceAgreementLine, Site
 
 
@@ -35,13 +36,18 @@ def group_templates_for_site(*, site):
     return GroupTemplate.objects.filter(site=site, active=True).order_by("name")
 
 
-def site_by_id(pk) -> Site | None:
-    """The site with this id, or None for a missing or malformed id (from a query string)."""
+def site_by_id(pk, *, user=None) -> Site | None:
+    """The site with this id, or None for a missing or malformed id (from a query string) or,
+    with `user`, a site outside the user's regions."""
+    sites = Site.objects.select_related("region")
+    if user is not None:
+        sites = scoped(user, sites)
     try:
-        return Site.objects.select_related("region").filter(pk=int(pk)).first()
+        return sites.filter(pk=int(pk)).first()
     except (TypeError, ValueError):
         return None
 
 
-def active_sites() -> QuerySet[Site]:
-    return Site.objects.filter(active=True).select_related("region").order_by("name")
+def active_sites(*, user=None) -> QuerySet[Site]:
+    sites = Site.objects.filter(active=True).select_related("region").order_by("name")
+    return sites if user is None else scoped(user, sites)

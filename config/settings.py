@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "simple_history",
+    "rules.apps.AutodiscoverRulesConfig",  # imports each app's rules.py (scheduling/rules.py)
     "jobs",
     "clients",
     "workforce",
@@ -61,6 +62,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A signed-in user without a role sees only the page saying so (scheduling/rules.py).
+    "scheduling.middleware.NoRoleMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,6 +110,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Roles and regions: object permissions from scheduling/rules.py, model permissions from
+# the groups (scheduling/roles.py).
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "scheduling:dashboard"

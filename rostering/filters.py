@@ -1,6 +1,7 @@
 import django_filters
 from django import forms
 
+from clients.access import scoped
 from clients.models import Site
 
 from .models import BaseRoster, RosterPeriod
@@ -18,6 +19,11 @@ class BaseRosterFilter(django_filters.FilterSet):
         model = BaseRoster
         fields = ["name", "site", "active"]
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["site"].queryset = scoped(user, Site.objects.all())
+        self.form.fields["site"].queryset = self.filters["site"].queryset
+
 
 class RosterPeriodFilter(django_filters.FilterSet):
     base_roster = django_filters.ModelChoiceFilter(
@@ -31,3 +37,9 @@ class RosterPeriodFilter(django_filters.FilterSet):
     class Meta:
         model = RosterPeriod
         fields = ["base_roster", "status", "from_date"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        rosters = scoped(user, BaseRoster.objects.all())
+        self.filters["base_roster"].queryset = rosters
+        self.form.fields["base_roster"].queryset = rosters

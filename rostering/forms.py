@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 
+from clients.access import scoped, sees_all_regions
 from clients.models import Site
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, validate_sane_date
 from sessions_app.versioning import VersionedFormMixin
@@ -28,6 +29,14 @@ class BaseRosterForm(forms.ModelForm):
         widgets = {"start_date": DateInput()}
         labels = {"cycle_weeks": "Cycle length (weeks)"}
         help_texts = {"cycle_weeks": "1 to 12 weeks; the pattern repeats after this."}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        site = self.fields["site"]
+        site.queryset = scoped(user, site.queryset)
+        if not sees_all_regions(user):
+            # "All sites" would be a roster of no region: one its maker could not see.
+            site.required, site.empty_label = True, "Choose a site"
 
     def clean_start_date(self):
         start = self.cleaned_data["start_date"]
@@ -72,8 +81,10 @@ class RosterPeriodForm(forms.Form):
         widget=forms.NumberInput(attrs={"min": 1, "max": 52}),
     )
 
-    def __init__(self, *args, today=None, **kwargs):
+    def __init__(self, *args, user, today=None, **kwargs):
         super().__init__(*args, **kwargs)
+        roster = self.fields["base_roster"]
+        roster.queryset = scoped(user, roster.queryset)
         self.roster = self._chosen_roster()
         self.starts = []
         field = self.fields["start_date"]

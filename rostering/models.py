@@ -24,6 +24,7 @@ JOB_VALIDATE = "rostering.validate"  # run the checks before publishing
 
 
 class BaseRoster(models.Model):
+    region_scope = "site__region"  # clients.access
     """The regular pattern of care: a cycle of N weeks from its start date."""
 
     name = models.CharField(max_length=150, unique=True)
@@ -80,6 +81,7 @@ class BaseRoster(models.Model):
 
 
 class RosterPeriod(models.Model):
+    region_scope = "base_roster__site__region"
     """A real date range generated from a base roster; draft until published."""
 
     class Status(models.TextChoices):

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clients.access import refuse_outside_regions
 from clients.formatting import nice_date_range
 from jobs.models import Job
 from jobs.services import job_claim, job_enqueue, job_fail, job_finish, job_progress, job_start
@@ -44,7 +45,9 @@ def period_validation_request(*, period: RosterPeriod, user=None) -> Job:
 
     Safe to call twice at once: the job's partial unique index allows one active validation
     per period. A job that stopped reporting progress (`jobs.models.STALE_AFTER`) is replaced.
+    With `user`, a period outside the user's regions is refused.
     """
+    refuse_outside_regions(user, [period], field="period")
     if period.is_published:
         raise ValidationError(
             "This roster period is published; it is not validated again.", code="published"
@@ -199,7 +202,9 @@ def roster_period_publish(
     `user`: a form open on any of them is told. The history (reason "Published", by `user`)
     takes one INSERT … SELECT more (a historical row per session that became Rostered) and the
     period's historical row.
+    With `user` (a view's), a period outside the user's regions is refused.
     """
+    refuse_outside_regions(user, [period], field="period")
     locked = (
         RosterPeriod.objects.select_for_update(of=("self",))
         .select_related("base_roster")

@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, Max, QuerySet
 from django.utils import timezone
 
 from clients import wallclock
+from clients.access import scoped
 from jobs.models import Job
 from jobs.selectors import is_busy, latest_job
 from sessions_app.models import Session, SessionWorker
@@ -26,14 +27,14 @@ FATIGUE_DAYS = datetime.timedelta(days=9)
 
 
 
-def base_roster_list() -> QuerySet[BaseRoster]:
-    return BaseRoster.objects.select_related("site").annotate(
+def base_roster_list(*, user) -> QuerySet[BaseRoster]:
+    return scoped(user, BaseRoster.objects.all()).select_related("site").annotate(
         session_count=Count("sessions")
     ).order_by("-active", "name")
 
 
-def roster_period_list() -> QuerySet[RosterPeriod]:
-    return RosterPeriod.objects.select_related("base_roster").annotate(
+def roster_period_list(*, user) -> QuerySet[RosterPeriod]:
+    return scoped(user, RosterPeriod.objects.all()).select_related("base_roster").annotate(
         session_count=Count("sessions")
     ).order_by("-start_date", "base_roster__name")
 

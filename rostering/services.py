@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clients.access import refuse_outside_regions, sees_all_regions
 from clients.formatting import nice_date
 from jobs.services import job_enqueue
 from sessions_app.models import Session
@@ -43,7 +44,14 @@ __all__ = [
 
 
 @transaction.atomic
-def base_roster_create(*, name, cycle_weeks, start_date, active=True, site=None) -> BaseRoster:
+def base_roster_create(
+    *, name, cycle_weeks, start_date, active=True, site=None, user=None
+) -> BaseRoster:
+    """A base roster. With `user`, its site must be in the user's regions (and a user of
+    some regions only must choose a site)."""
+    if user is not None and site is None and not sees_all_regions(user):
+        raise ValidationError({"site": "Choose a site of your regions."})
+    refuse_outside_regions(user, [site], field="site")
     roster = BaseRoster(
         name=name, cycle_weeks=cycle_weeks, start_date=start_date, active=active, site=site
     )
@@ -85,6 +93,11 @@ def base_roster_update(
         .get(pk=roster.pk)
     )
     check_version(locked, expected_version, tz=_roster_tz(locked))
+    refuse_outside_regions(user, [locked], field="__all__")
+    if "site" in fields:
+        if user is not None and fields["site"] is None and not sees_all_regions(user):
+            raise ValidationError({"site": "Choose a site of your regions."})
+        refuse_outside_regions(user, [fields["site"]], field="site")
     errors = {}
     for name in ("cycle_weeks", "start_date"):
         if name in fields and fields[name] != getattr(locked, name) and _has_dated_children(
@@ -174,6 +187,7 @@ def roster_period_create(
     start_date: datetime.date,
     cycles: int | None = None,
     end_date: datetime.date | None = None,
+    user=None,
 ) -> RosterPeriod:
     """A draft period of whole cycles of the base roster: end = start + cycle × cycles − 1 day.
 
@@ -181,6 +195,7 @@ def roster_period_create(
     `end_date` that closes a whole number of cycles). Generating its sessions is a separate job
     (`roster_period_generation_request`).
     """
+    refuse_outside_regions(user, [base_roster], field="base_roster")
     errors = {}
     if not base_roster.active:
         errors["base_roster"] = f"The base roster “{base_roster}” is not active."
@@ -222,8 +237,10 @@ def roster_period_generation_request(*, period: RosterPeriod, user=None) -> bool
 
     Claims the job (a second press while one is queued or running does nothing and returns
     False) and enqueues the Celery task once the claim is committed. Without a broker the task
-    runs in-process at commit. Raises ValidationError for a published period.
+    runs in-process at commit. Raises ValidationError for a published period, or one
+    outside `user`'s regions.
     """
+    refuse_outside_regions(user, [period], field="period")
     with transaction.atomic():
         job = roster_period_generation_claim(period=period, user=user)
         if job is not None:

@@ -10,10 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from clients.access import get_scoped_or_404
 from clients.formatting import nice_date
 
 from . import publishing as services
@@ -61,8 +62,11 @@ def validation_panel_context(
     }
 
 
-def _period(pk) -> RosterPeriod:
-    return get_object_or_404(RosterPeriod.objects.select_related("base_roster__site"), pk=pk)
+def _period(request, pk) -> RosterPeriod:
+    """The period, or 404 when it is not in the user's regions."""
+    return get_scoped_or_404(
+        request.user, RosterPeriod.objects.select_related("base_roster__site"), pk=pk
+    )
 
 
 def _panel(request, period, *, status=200, notice=""):
@@ -73,7 +77,7 @@ def _panel(request, period, *, status=200, notice=""):
 @require_GET
 def validation_panel(request, pk):
     """The panel alone: polled while a validation runs; pages and rules of the report."""
-    period = _period(pk)
+    period = _period(request, pk)
     if not request.htmx:
         url = reverse("rostering:roster_period_detail", args=[pk])
         return redirect(f"{url}?{request.GET.urlencode()}" if request.GET else url)
@@ -83,7 +87,7 @@ def validation_panel(request, pk):
 @require_POST
 @permission_required(PERMISSION, raise_exception=True)
 def validate(request, pk):
-    period = _period(pk)
+    period = _period(request, pk)
     try:
         services.period_validation_request(period=period, user=request.user)
     except ValidationError as exc:
@@ -121,7 +125,7 @@ def _confirm(request, period, *, form=None, status=200):
 @permission_required(PERMISSION, raise_exception=True)
 def publish(request, pk):
     """GET: the confirmation. POST (its Publish button): publish and go back to the period."""
-    period = _period(pk)
+    period = _period(request, pk)
     if request.method == "GET":
         if period.is_published:
             return redirect("rostering:roster_period_detail", pk=pk)

@@ -3,11 +3,12 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from clients.access import get_scoped_or_404, scoped
 from clients.formatting import nice_date, nice_date_range
 from clients.selectors import active_sites, site_by_id
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR
@@ -43,17 +44,19 @@ def _apply_service_errors(form, exc: ValidationError):
 
 
 def base_roster_list(request):
-    flt = BaseRosterFilter(request.GET, queryset=selectors.base_roster_list())
+    flt = BaseRosterFilter(
+        request.GET, queryset=selectors.base_roster_list(user=request.user), user=request.user
+    )
     page = Paginator(flt.qs, 25).get_page(request.GET.get("page"))
     return render(request, "rostering/base_roster_list.html", {"filter": flt, "page": page})
 
 
 @permission_required("rostering.add_baseroster", raise_exception=True)
 def base_roster_create(request):
-    form = BaseRosterForm(request.POST or None)
+    form = BaseRosterForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            roster = services.base_roster_create(**form.cleaned_data)
+            roster = services.base_roster_create(**form.cleaned_data, user=request.user)
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
@@ -68,11 +71,11 @@ def base_roster_create(request):
 def base_roster_edit(request, pk):
     """Edit a base roster. A save refused because someone saved it since the form was opened
     keeps this person's input, says what changed, and takes the current version (409)."""
-    roster = get_object_or_404(BaseRoster, pk=pk)
+    roster = get_scoped_or_404(request.user, BaseRoster, pk=pk)
     shown = BaseRoster(pk=roster.pk, name=roster.name)  # the form may change the instance
     status = 200
     if request.method == "POST":
-        form = BaseRosterEditForm(request.POST, instance=roster)
+        form = BaseRosterEditForm(request.POST, instance=roster, user=request.user)
         if form.is_valid():
             cd = dict(form.cleaned_data)
             version = cd.pop("version")
@@ -93,7 +96,9 @@ def base_roster_edit(request, pk):
                 return redirect("rostering:base_roster_detail", pk=roster.pk)
         status = status if status != 200 else _form_error_status(form)
     else:
-        form = BaseRosterEditForm(instance=roster, initial={"version": roster.version})
+        form = BaseRosterEditForm(
+            instance=roster, initial={"version": roster.version}, user=request.user
+        )
     return render(request, "rostering/base_roster_form.html",
                   {"form": form, "roster": shown, "editing": True}, status=status)
 
@@ -102,7 +107,9 @@ def base_roster_edit(request, pk):
 def roster_period_edit(request, pk):
     """Change how many cycles a draft period lasts; refused like base_roster_edit when someone
     changed the period (or published it) since the form was opened."""
-    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+    period = get_scoped_or_404(
+        request.user, RosterPeriod.objects.select_related("base_roster"), pk=pk
+    )
     status = 200
     if request.method == "POST":
         form = RosterPeriodEditForm(request.POST)
@@ -139,12 +146,13 @@ def _partial(request) -> bool:
 def _grid_site(request, default=None):
     site_id = request.GET.get("site")
     if site_id:
-        return site_by_id(site_id)
+        return site_by_id(site_id, user=request.user)
     return default
 
 
 def base_roster_detail(request, pk):
-    roster = get_object_or_404(
+    roster = get_scoped_or_404(
+        request.user,
         BaseRoster.objects.select_related("site").annotate(session_total=Count("sessions")),
         pk=pk,
     )
@@ -158,12 +166,15 @@ def base_roster_detail(request, pk):
             week=request.GET.get("week"),
         )
         grid = _grid_context(
-            sessions_for_base_roster(base_roster=roster, site=site, days=window),
+            # A roster of the user's region may hold a session at another region's site.
+            scoped(request.user,
+                   sessions_for_base_roster(base_roster=roster, site=site, days=window)),
             window, site=site, default_site=roster.site, total=roster.session_total,
-            noun="base roster",
+            noun="base roster", user=request.user,
         )
     else:  # saved before dates were checked: no grid to draw, say why
-        grid = {"weeks": [], "window": None, "site": site, "sites": active_sites(),
+        grid = {"weeks": [], "window": None, "site": site,
+                "sites": active_sites(user=request.user),
                 "session_total": roster.session_total, "session_count": 0,
                 "noun": "base roster", "scoped_site": None}
         scope_note = (
@@ -174,7 +185,7 @@ def base_roster_detail(request, pk):
         "roster": roster,
         **grid,
         "scope_note": scope_note,
-        "can_add": request.user.has_perm("sessions_app.add_session"),
+        "can_add": request.user.has_perm("sessions_app.add_session", roster),
         "new_session_url": reverse("rostering:base_roster_session_create", args=[roster.pk]),
     }
     template = "rostering/_grid.html" if _partial(request) else "rostering/base_roster_detail.html"
@@ -182,7 +193,9 @@ def base_roster_detail(request, pk):
 
 
 def roster_period_list(request):
-    flt = RosterPeriodFilter(request.GET, queryset=selectors.roster_period_list())
+    flt = RosterPeriodFilter(
+        request.GET, queryset=selectors.roster_period_list(user=request.user), user=request.user
+    )
     page = Paginator(flt.qs, 25).get_page(request.GET.get("page"))
     return render(request, "rostering/roster_period_list.html", {"filter": flt, "page": page})
 
@@ -191,13 +204,15 @@ def roster_period_list(request):
 def roster_period_create(request):
     """A period from a base roster. An htmx GET (a field changed) re-renders the form only."""
     if request.method == "POST":
-        form = RosterPeriodForm(request.POST)
+        form = RosterPeriodForm(request.POST, user=request.user)
     else:
         fields = ("base_roster", "start_date", "cycles")
-        form = RosterPeriodForm(initial={k: request.GET[k] for k in fields if request.GET.get(k)})
+        form = RosterPeriodForm(
+            initial={k: request.GET[k] for k in fields if request.GET.get(k)}, user=request.user
+        )
     if request.method == "POST" and form.is_valid():
         try:
-            period = services.roster_period_create(**form.cleaned_data)
+            period = services.roster_period_create(**form.cleaned_data, user=request.user)
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
@@ -227,7 +242,7 @@ def _grid_scope(request, *, default_site, total, noun, **home):
     return site, ""
 
 
-def _grid_context(sessions, window, *, site, default_site, total, noun) -> dict:
+def _grid_context(sessions, window, *, site, default_site, total, noun, user) -> dict:
     """The grid of one week (`window`) and the counts the page header shows."""
     weeks = build_week_grid(
         start_date=window.first_day, num_days=window.num_days, sessions=sessions,
@@ -237,7 +252,7 @@ def _grid_context(sessions, window, *, site, default_site, total, noun) -> dict:
         "weeks": weeks,
         "window": window,
         "site": site,
-        "sites": active_sites(),
+        "sites": active_sites(user=user),
         "session_total": total,
         "session_count": sum(len(day.sessions) for week in weeks for day in week.days),
         "noun": noun,
@@ -250,7 +265,7 @@ def roster_period_detail(request, pk):
     periods = RosterPeriod.objects.select_related("base_roster__site")
     if not _partial(request):
         periods = with_occurrence_counts(periods)
-    period = get_object_or_404(periods, pk=pk)
+    period = get_scoped_or_404(request.user, periods, pk=pk)
     # One pass over the period's sessions: the header's count, and (for the validation panel)
     # whether they changed since the last validation.
     state = selectors.period_sessions_state(period=period)
@@ -266,11 +281,12 @@ def roster_period_detail(request, pk):
     )
     context = {
         "period": period,
-        **_grid_context(sessions_for_roster_period(roster_period=period, site=site, days=window),
+        **_grid_context(scoped(request.user, sessions_for_roster_period(
+                            roster_period=period, site=site, days=window)),
                         window, site=site, default_site=period.base_roster.site,
-                        total=period.session_total, noun="period"),
+                        total=period.session_total, noun="period", user=request.user),
         "scope_note": scope_note,
-        "can_add": request.user.has_perm("sessions_app.add_session")
+        "can_add": request.user.has_perm("sessions_app.add_session", period)
         and period.accepts_sessions,
         "new_session_url": reverse("rostering:roster_period_session_create", args=[period.pk]),
         "sessions_state": state,
@@ -317,7 +333,9 @@ def _generation_panel(request, period, *, was_polling=False, error=""):
 @permission_required("rostering.change_rosterperiod", raise_exception=True)
 def roster_period_generate(request, pk):
     """Generate (or bring in) the period's missing sessions as a background job."""
-    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+    period = get_scoped_or_404(
+        request.user, RosterPeriod.objects.select_related("base_roster"), pk=pk
+    )
     try:
         started = services.roster_period_generation_request(period=period, user=request.user)
     except ValidationError as exc:
@@ -337,7 +355,9 @@ def roster_period_generate(request, pk):
 
 def roster_period_generation(request, pk):
     """The generation panel, polled every second while a job is queued or running."""
-    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+    period = get_scoped_or_404(
+        request.user, RosterPeriod.objects.select_related("base_roster"), pk=pk
+    )
     if not request.htmx:
         return redirect("rostering:roster_period_detail", pk=period.pk)
     return _generation_panel(request, period, was_polling=True)
@@ -345,7 +365,9 @@ def roster_period_generation(request, pk):
 
 def roster_period_missing(request, pk):
     """Preview of the base-roster sessions not in the period yet (capped)."""
-    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+    period = get_scoped_or_404(
+        request.user, RosterPeriod.objects.select_related("base_roster"), pk=pk
+    )
     context = {
         "period": period,
         "missing": services.missing_occurrences(period=period, limit=PREVIEW_LIMIT),
@@ -361,13 +383,15 @@ def roster_period_missing(request, pk):
 @permission_required("sessions_app.add_session", raise_exception=True)
 def base_roster_session_create(request, pk):
     """Roster Session on a base roster: the session form, at home on this roster."""
-    return session_form(request, base_roster=get_object_or_404(BaseRoster, pk=pk))
+    return session_form(request, base_roster=get_scoped_or_404(request.user, BaseRoster, pk=pk))
 
 
 @permission_required("sessions_app.add_session", raise_exception=True)
 def roster_period_session_create(request, pk):
     """Roster Session on a roster period: the session form, at home on this period."""
-    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster__site"), pk=pk)
+    period = get_scoped_or_404(
+        request.user, RosterPeriod.objects.select_related("base_roster__site"), pk=pk
+    )
     if request.method == "GET" and not period.accepts_sessions:
         # Closed: no form to fill in. (A form posted after the period was published gets the
         # service's refusal beside the form, with status 422.)

@@ -21,6 +21,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from clients.access import in_user_regions
 from rostering.models import Notification
 from sessions_app.models import Session
 from sessions_app.versioning import check_version
@@ -48,6 +49,8 @@ def modify_refusal(*, session: Session, user) -> str | None:
     """Why `user` may not change `session` from the menu, or None when they may."""
     if not user.has_perm(CHANGE_PERMISSION):
         return "Your role cannot change sessions."
+    if not in_user_regions(user, session):
+        return "This session is outside your regions."
     if session.base_roster_id and not user.has_perm(PATTERN_PERMISSION):
         return "Only a scheduler changes a base roster's pattern sessions."
     if session.status not in MODIFIABLE_STATUSES:

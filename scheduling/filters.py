@@ -14,6 +14,7 @@ from django.forms.utils import flatatt
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from clients.access import scoped
 from clients.models import Client, Region, Site
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, sane_date_or_none
 from sessions_app.models import Session, SessionClient, SessionType, SessionWorker
@@ -51,6 +52,8 @@ class LiveScheduleFilter(django_filters.FilterSet):
 
     With a region (or a site) chosen, the site, worker and client lists offer only that
     region's (a region has tens of sites, a provider thousands of workers and clients).
+    Every list offers only the user's regions' (`user`; a value of another region is refused
+    as any unknown value is).
     """
 
     region = django_filters.ModelChoiceFilter(
@@ -85,15 +88,18 @@ class LiveScheduleFilter(django_filters.FilterSet):
         model = Session
         fields = ["region", "site", "worker", "client", "work_type", "session_type", "status"]
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data=None, *args, user, **kwargs):
         super().__init__(data, *args, **kwargs)
         data = data or {}
         region_id = parse_id(data.get("region"))
         self.form.label_suffix = ""
         fields = self.form.fields
-        sites = Site.objects.only("pk", "name", "time_zone")
-        workers = Worker.objects.only("pk", "first_name", "last_name")
-        clients = Client.objects.only("pk", "first_name", "last_name", "preferred_name")
+        fields["region"].queryset = scoped(user, Region.objects.all())
+        sites = scoped(user, Site.objects.only("pk", "name", "time_zone"))
+        workers = scoped(user, Worker.objects.only("pk", "first_name", "last_name"))
+        clients = scoped(
+            user, Client.objects.only("pk", "first_name", "last_name", "preferred_name")
+        )
         if region_id is not None:
             in_region = {
                 "site": Q(region_id=region_id),

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from clients.access import scoped
 from clients.formatting import nice_date, nice_date_range
 from clients.models import Client, Site
 from rostering.models import BaseRoster, RosterPeriod
@@ -118,36 +119,36 @@ def _schedule_url(**params) -> str:
     return f"{reverse('scheduling:live')}?{urlencode(params)}"
 
 
-def _workers(words, limit):
+def _workers(user, words, limit):
     today = timezone.localdate()
-    for w in Worker.objects.filter(_every_word(words, "first_name", "last_name")).order_by(
-        "last_name", "first_name", "pk"
-    )[:limit]:
+    workers = scoped(user, Worker.objects.all()).filter(
+        _every_word(words, "first_name", "last_name")
+    )
+    for w in workers.order_by("last_name", "first_name", "pk")[:limit]:
         hint = "" if w.is_active_on(today) else "Not active today"
         yield Hit(str(w), _schedule_url(worker=w.pk), hint)
 
 
-def _clients(words, limit):
+def _clients(user, words, limit):
     fields = ("first_name", "last_name", "preferred_name", "ndis_number")
-    for c in Client.objects.filter(_every_word(words, *fields)).order_by(
-        "last_name", "first_name", "pk"
-    )[:limit]:
+    clients = scoped(user, Client.objects.all()).filter(_every_word(words, *fields))
+    for c in clients.order_by("last_name", "first_name", "pk")[:limit]:
         hint = "" if c.status == Client.Status.ACTIVE else c.get_status_display()
         yield Hit(str(c), _schedule_url(client=c.pk), hint)
 
 
-def _sites(words, limit):
+def _sites(user, words, limit):
     for s in (
-        Site.objects.filter(_every_word(words, "name"))
+        scoped(user, Site.objects.all()).filter(_every_word(words, "name"))
         .select_related("region")
         .order_by("name")[:limit]
     ):
         yield Hit(s.name, _schedule_url(site=s.pk), s.region.name if s.region_id else "")
 
 
-def _base_rosters(words, limit):
+def _base_rosters(user, words, limit):
     for r in (
-        BaseRoster.objects.filter(_every_word(words, "name"))
+        scoped(user, BaseRoster.objects.all()).filter(_every_word(words, "name"))
         .select_related("site")
         .order_by("-active", "name")[:limit]
     ):
@@ -159,9 +160,9 @@ def _base_rosters(words, limit):
         yield Hit(r.name, r.get_absolute_url(), " · ".join(parts))
 
 
-def _periods(words, limit):
+def _periods(user, words, limit):
     for p in (
-        RosterPeriod.objects.filter(_every_word(words, "base_roster__name"))
+        scoped(user, RosterPeriod.objects.all()).filter(_every_word(words, "base_roster__name"))
         .select_related("base_roster")
         .order_by("-start_date", "base_roster__name")[:limit]
     ):
@@ -169,7 +170,7 @@ def _periods(words, limit):
         yield Hit(p.base_roster.name, p.get_absolute_url(), hint)
 
 
-def _sessions(words, limit):
+def _sessions(user, words, limit):
     """Sessions whose subject matches: the coming ones first (soonest first), then the past
     ones (latest first).
 
@@ -177,8 +178,10 @@ def _sessions(words, limit):
     large schedule that is much cheaper than sorting every match.
     """
     now = timezone.now()
-    matching = Session.objects.filter(_every_word(words, "subject")).select_related(
-        "site", "base_roster", "roster_period__base_roster"
+    matching = (
+        scoped(user, Session.objects.all())
+        .filter(_every_word(words, "subject"))
+        .select_related("site", "base_roster", "roster_period__base_roster")
     )
     found = list(matching.filter(start__gte=now).order_by("start", "pk")[:limit])
     found += list(matching.filter(start__lt=now).order_by("-start", "-pk")[:limit])
@@ -204,12 +207,13 @@ RECORDS = (
 
 def launcher_search(*, user, q: str, limit: int = PER_KIND) -> list[HitGroup]:
     """What the launcher offers for `q`: the pages, then each kind of record the user may see
-    (from MIN_CHARS characters on), at most `limit` of each; empty groups left out."""
+    (from MIN_CHARS characters on), of the user's regions only, at most `limit` of each;
+    empty groups left out."""
     q = q.strip()
     groups = [HitGroup("pages", "Pages", pages_for(user, q, limit=limit))]
     words = search_words(q)
     if len(q) >= MIN_CHARS:
         for kind, title, find in RECORDS:
             if user.has_perm(KIND_PERMISSIONS[kind]):
-                groups.append(HitGroup(kind, title, list(find(words, limit))))
+                groups.append(HitGroup(kind, title, list(find(user, words, limit))))
     return [g for g in groups if g.hits]

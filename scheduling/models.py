@@ -13,6 +13,8 @@ JOB_ROSTER = "scheduling.roster"
 
 
 class RosterRequest(models.Model):
+    # clients.access: a Save and Roster job is seen by those who see one of its sessions
+    region_scope = "outcomes__session__site__region"
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",

@@ -12,6 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from clients import wallclock
+from clients.access import scoped
 from clients.formatting import nice_date
 from clients.models import Site
 from jobs.models import Job
@@ -22,7 +23,7 @@ from sessions_app.models import PlannedService, Session, SessionClient, SessionW
 from sessions_app.selectors import session_grid_queryset
 from workforce.models import Worker, WorkerQualification, WorkerUnavailability
 
-from .models import JOB_ROSTER, RosterOutcome
+from .models import JOB_ROSTER, RosterOutcome, RosterRequest
 from .roster_checks import WORKED as WORKED_STATUSES
 
 
@@ -216,14 +217,14 @@ def live_board(
     return BoardRows(kind=rows, page=page, none_row=with_none, sessions=board)
 
 
-def dashboard_stats(*, today: datetime.date) -> dict:
+def dashboard_stats(*, today: datetime.date, user) -> dict:
     """The dashboard's figures; the live week's two counts in one pass over its sessions.
 
     The sessions are joined to their workers once (a session with two workers is two rows, so
     the sessions are counted distinct; one with none is one row with no worker).
     """
     week = (
-        Session.objects.live()
+        scoped(user, Session.objects.live())
         .filter(week_at_sites(week_bounds(today)))
         .order_by()
         .aggregate(
@@ -232,29 +233,37 @@ def dashboard_stats(*, today: datetime.date) -> dict:
         )
     )
     return {
-        "base_rosters": BaseRoster.objects.filter(active=True).count(),
-        "draft_periods": RosterPeriod.objects.filter(status=RosterPeriod.Status.DRAFT).count(),
+        "base_rosters": scoped(user, BaseRoster.objects.filter(active=True)).count(),
+        "draft_periods": scoped(
+            user, RosterPeriod.objects.filter(status=RosterPeriod.Status.DRAFT)
+        ).count(),
         "live_this_week": week["live"],
         "unstaffed_this_week": week["unstaffed"],
     }
 
 
-def dashboard_base_rosters(*, limit: int = 8):
+def dashboard_base_rosters(*, user, limit: int = 8):
     """The active base rosters the dashboard lists (no session counts: it does not show them)."""
-    return BaseRoster.objects.filter(active=True).select_related("site").order_by("name")[:limit]
+    rosters = scoped(user, BaseRoster.objects.filter(active=True))
+    return rosters.select_related("site").order_by("name")[:limit]
 
 
-def dashboard_periods(*, limit: int = 6):
+def dashboard_periods(*, user, limit: int = 6):
     """The latest roster periods, as the period list orders them, without its session counts."""
-    return RosterPeriod.objects.select_related("base_roster").order_by(
+    return scoped(user, RosterPeriod.objects.all()).select_related("base_roster").order_by(
         "-start_date", "base_roster__name"
     )[:limit]
 
 
 # --- Save and Roster ------------------------------------------------------------------------
-def roster_job(*, job_id) -> Job | None:
-    """A Save and Roster job (jobs.Job of kind JOB_ROSTER), or None."""
-    return Job.objects.filter(pk=job_id, kind=JOB_ROSTER).first()
+def roster_job(*, job_id, user=None) -> Job | None:
+    """A Save and Roster job (jobs.Job of kind JOB_ROSTER), or None (also when `user` is
+    given and none of the job's sessions is in the user's regions)."""
+    job = Job.objects.filter(pk=job_id, kind=JOB_ROSTER).first()
+    if job is not None and user is not None:
+        if not scoped(user, RosterRequest.objects.filter(pk=job.target_id)).exists():
+            return None
+    return job
 
 
 def roster_outcomes(*, job: Job) -> list[RosterOutcome]:
@@ -387,7 +396,7 @@ def session_for_menu(*, pk, user) -> Session:
     session = None
     if session_id is not None:
         session = (
-            Session.objects.select_related(
+            scoped(user, Session.objects.all()).select_related(
                 "site__region", "region", "session_type", "base_roster", "roster_period",
                 "series",
             )

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from clients.access import refuse_ids_outside_regions
 from clients.wallclock import to_local, zone
 from jobs.models import Job
 from jobs.services import job_claim, job_enqueue, job_fail, job_finish, job_progress, job_start
@@ -52,7 +53,8 @@ def roster_request(*, session_ids: list[int], series=None, user=None, previous=N
 
     Call it inside the transaction that saved them: the job is sent after commit. With
     `series` (a `sessions_app` SessionSeries) and no `session_ids`, its Draft occurrences.
-    Raises ValidationError for sessions that are not on the live schedule, or none at all.
+    Raises ValidationError for sessions that are not on the live schedule, or none at all,
+    or (with `user`) not in the user's regions.
     """
     ids = list(dict.fromkeys(int(i) for i in session_ids))
     if not ids and series is not None:
@@ -72,6 +74,7 @@ def roster_request(*, session_ids: list[int], series=None, user=None, previous=N
     )
     if len(sessions) != len(ids):
         raise ValidationError("A session to roster no longer exists.", code="missing")
+    refuse_ids_outside_regions(user, Session, ids, field="session")
     if any(base or period for _, base, period in sessions):
         raise ValidationError(
             "Only sessions on the live schedule are rostered here; a roster period's sessions "
@@ -242,7 +245,7 @@ def _roster(ids: list[int], *, user_id: int | None = None):
         return
     now = timezone.now()
     Session.objects.filter(pk__in=ids, status=Session.Status.DRAFT).update(
-        status=Session.Status.ROSTERED, updated_at=now, updated_user_id=user_id,
+        status=Session.Status.ROSTERED, updated_at=now, updated_by_id=user_id,
         version=F("version") + 1,  # an open session form is told (sessions_app.versioning)
     )
     record_history(

@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from clients.access import scoped
 from sessions_app.models import Session
 from sessions_app.views import Saved, session_form
 
@@ -21,9 +22,9 @@ def dashboard(request):
     today = timezone.localdate()
     week_start = selectors.week_bounds(today)
     context = {
-        "stats": selectors.dashboard_stats(today=today),
-        "base_rosters": selectors.dashboard_base_rosters(limit=8),
-        "periods": selectors.dashboard_periods(limit=6),
+        "stats": selectors.dashboard_stats(today=today, user=request.user),
+        "base_rosters": selectors.dashboard_base_rosters(user=request.user, limit=8),
+        "periods": selectors.dashboard_periods(user=request.user, limit=6),
         "roles": [g.name for g in request.user.groups.all()],
         "week_start": week_start,
     }
@@ -38,7 +39,10 @@ def live(request):
     view, rows, day, problems = LiveViewForm(request.GET).settings(today=today)
     num_days = VIEWS[view]
     first_day = day if view == "day" else selectors.week_bounds(day)
-    filterset = LiveScheduleFilter(request.GET or None, queryset=Session.objects.all())
+    filterset = LiveScheduleFilter(
+        request.GET or None, queryset=scoped(request.user, Session.objects.all()),
+        user=request.user,
+    )
     if filterset.is_bound and not filterset.is_valid():
         problems.append("Some filters could not be used: see the message by each.")
     sessions = selectors.live_sessions_in_days(
@@ -115,8 +119,8 @@ def roster_outcome_context(request, job, *, error=""):
     }
 
 
-def _roster_job_or_404(job_id):
-    job = selectors.roster_job(job_id=job_id)
+def _roster_job_or_404(request, job_id):
+    job = selectors.roster_job(job_id=job_id, user=request.user)
     if job is None:
         raise Http404("No such Save and Roster job.")
     return job
@@ -125,7 +129,7 @@ def _roster_job_or_404(job_id):
 def roster_job(request, job_id):
     """The job's progress and outcome: the partial (polled every second while the job is
     busy) for htmx, a page of its own otherwise."""
-    job = _roster_job_or_404(job_id)
+    job = _roster_job_or_404(request, job_id)
     context = roster_outcome_context(request, job)
     template = "scheduling/_roster_outcome.html" if request.htmx else "scheduling/roster_job.html"
     return render(request, template, context)
@@ -135,7 +139,7 @@ def roster_job(request, job_id):
 @permission_required(ROSTER_PERMISSION, raise_exception=True)
 def roster_job_again(request, job_id):
     """Roster again the occurrences the job left Draft; shows the new job."""
-    job = _roster_job_or_404(job_id)
+    job = _roster_job_or_404(request, job_id)
     try:
         new = services.roster_again(job=job, user=request.user)
     except ValidationError as exc:

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from clients import wallclock
+from clients.access import scoped
 from clients.formatting import nice_date
 from clients.models import (
     Client,
@@ -261,16 +262,25 @@ class SessionForm(VersionedFormMixin, forms.Form):
                "subject_auto", "site", "region", "group_template", "ratio", "comments",
                "employee_message", "accept_budget_overrun", "version")
 
-    def __init__(self, *args, editing=False, **kwargs):
+    def __init__(self, *args, editing=False, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].required = editing
+        # With `user`, every choice is of the user's regions: sites and regions, so the
+        # clients (of the site) and assets (of the region) too, and the workers.
+        def mine(qs):
+            return qs if user is None else scoped(user, qs)
+
+        f = self.fields
+        f["site"].queryset = mine(f["site"].queryset)
+        f["region"].queryset = mine(f["region"].queryset)
         # What the choices depend on, read from the post (or the initial values) before
         # cleaning: a malformed or unknown value simply narrows to nothing.
-        self.site = self._pick("site", Site.objects.select_related("region").filter(active=True))
-        region = self._pick("region", Region.objects.all())
+        self.site = self._pick(
+            "site", mine(Site.objects.select_related("region").filter(active=True))
+        )
+        region = self._pick("region", f["region"].queryset)
         self.region_id = region.pk if region else (self.site.region_id if self.site else None)
         self.day = self.naive("start").date() if self.naive("start") else None
-        f = self.fields
         site, day = self.site, self.day
         site_clients = clients_for_site(site=site) if site else Client.objects.none()
         f["clients"].queryset = f["add_client"].queryset = site_clients
@@ -280,7 +290,7 @@ class SessionForm(VersionedFormMixin, forms.Form):
             else Asset.objects.none()
         )
         f["assets"].misfit = lambda a: f"{a} is not in the session's region."
-        active = workers_active_on(day=day) if day else Worker.objects.none()
+        active = mine(workers_active_on(day=day)) if day else Worker.objects.none()
         f["workers"].queryset = f["add_worker"].queryset = active
         f["workers"].misfit = lambda w: (
             f"{w} is not active on {nice_date(day)}." if day else f"{w}: choose the start first."

@@ -126,6 +126,9 @@ class SessionSeries(models.Model):
 
 
 class Session(models.Model):
+    # clients.access: the session's region, else its site's
+    region_scope = ("region", "site__region")
+
     class WorkType(models.TextChoices):
         APPOINTMENT = "appointment", "Appointment"
         GROUP = "group", "Group"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 
+from clients.access import scoped
 from clients.formatting import nice_date
 from clients.models import Client, Site
 from clients.selectors import clients_for_site
@@ -338,12 +339,16 @@ def client_search(*, site, search="", exclude_ids=(), limit=SEARCH_LIMIT) -> lis
     return list(clients_for_site(site=site, search=search).exclude(pk__in=exclude_ids)[:limit])
 
 
-def worker_search(*, day, search, exclude_ids=(), limit=SEARCH_LIMIT) -> list[Worker]:
-    """Workers active on the day matching the search, ready for `worker_hints`."""
+def worker_search(
+    *, day, search, exclude_ids=(), limit=SEARCH_LIMIT, user=None
+) -> list[Worker]:
+    """Workers active on the day matching the search, ready for `worker_hints` (with `user`:
+    of the user's regions only)."""
     if not search:
         return []
+    workers = workers_active_on(day=day, search=search)
     return list(
-        workers_active_on(day=day, search=search)
+        (workers if user is None else scoped(user, workers))
         .exclude(pk__in=exclude_ids)
         .prefetch_related("regions")[:limit]
     )

@@ -16,6 +16,7 @@ from dateutil.rrule import rrulestr
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from clients.access import refuse_outside_regions
 from clients.formatting import nice_date
 from clients.models import Client, GroupTemplate, GroupTemplateItem, ServiceAgreementLine
 from clients.selectors import agreement_lines_active_on
@@ -404,6 +405,23 @@ def _recheck_clients(session: Session, errors: _Errors):
 ATTENDEE_ARGS = ("clients", "workers", "assets", "activities", "service_types")
 
 
+def _refuse_outside_regions(user, *, fields: dict, attendees: dict, homes=()) -> None:
+    """With `user` (a view's), everything the session touches must be in the user's regions:
+    its home (the session itself, its base roster or period), site and region, and the
+    clients, workers and assets chosen. Without `user` (a system or bulk call): no check."""
+    if user is None:
+        return
+    for home in homes:
+        refuse_outside_regions(user, [home], field="__all__")
+    refuse_outside_regions(user, [fields.get("site")], field="site")
+    refuse_outside_regions(user, [fields.get("region")], field="region")
+    refuse_outside_regions(
+        user, [spec.client for spec in attendees.get("clients", ())], field="clients"
+    )
+    refuse_outside_regions(user, list(attendees.get("workers", ())), field="workers")
+    refuse_outside_regions(user, list(attendees.get("assets", ())), field="assets")
+
+
 def session_create(
     *, base_roster=None, roster_period=None, source_session=None, form_token=None, user=None,
     **fields,
@@ -417,7 +435,13 @@ def session_create(
     `form_token` makes a form's save idempotent: the token of a form already saved returns
     the session it made instead of a second one (a double click, or two posts at once).
     `user` is recorded as who changed it last (`updated_by`).
+
+    With `user`, a home, site, region or attendee outside the user's regions is refused
+    (ValidationError under its field); without, nothing is checked (system and bulk calls).
     """
+    _refuse_outside_regions(
+        user, fields=fields, attendees=fields, homes=[h for h in (base_roster, roster_period) if h]
+    )
     if form_token and (twin := Session.objects.filter(form_token=form_token).first()):
         return twin
     try:
@@ -458,9 +482,12 @@ def session_update(
 
     Every update is one more `version` of the session, made by `user`. `expected_version`
     is the version the scheduler's form was opened on: when someone saved the session since,
-    `StaleEdit` (sessions_app.versioning) is raised and nothing is written. None: no check."""
+    `StaleEdit` (sessions_app.versioning) is raised and nothing is written. None: no check.
+    With `user`, the session and everything passed must be in the user's regions
+    (ValidationError under the field otherwise)."""
     attendees = {k: fields.pop(k) for k in ATTENDEE_ARGS if k in fields}
     _check_fields(fields)
+    _refuse_outside_regions(user, fields=fields, attendees=attendees, homes=[session])
     session = (
         Session.objects.select_for_update(of=("self",)).select_related("site", "updated_by")
         .get(pk=session.pk)
@@ -502,7 +529,8 @@ MAX_DATES_NAMED = 10  # per kind of problem, in a series' messages
 
 
 def session_series_create(
-    *, rule: str, first_start: datetime.datetime, created_by=None, form_token=None, **fields
+    *, rule: str, first_start: datetime.datetime, created_by=None, form_token=None, user=None,
+    **fields,
 ) -> SessionSeries:
     """Create a recurring session on the live schedule: its first session and every later
     occurrence, each a session of its own in the series, all in one transaction.
@@ -516,8 +544,10 @@ def session_series_create(
     planned service bills the client's agreement line for the same support item and ratio
     active on *that* date (the same line while its agreement lasts). An occurrence that does
     not fit (no such line, a worker not active then …) is a ValidationError naming its date,
-    and nothing is saved. `form_token` makes it idempotent as in session_create.
+    and nothing is saved. `form_token` makes it idempotent as in session_create, `user`
+    checks the regions as there.
     """
+    _refuse_outside_regions(user, fields=fields, attendees=fields)
     if form_token and (twin := SessionSeries.objects.filter(form_token=form_token).first()):
         return twin
     try:

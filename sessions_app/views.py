@@ -12,11 +12,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect
 
+from clients.access import get_scoped_or_404
 from clients.formatting import nice_date
 from clients.selectors import site_by_id
 from workforce.selectors import assets_for_region
@@ -307,18 +308,18 @@ def session_form(request, *, session=None, base_roster=None, roster_period=None,
     extra = dict(can_roster=after_save is not None)
     if request.method == "GET":
         if session is not None:
-            form = SessionForm(initial=session_initial(session), editing=True)
+            form = SessionForm(initial=session_initial(session), editing=True, user=request.user)
             rows, acts = session_planned_rows(session), activity_initial(session)
         else:
             initial = _new_initial(request, base_roster, roster_period)
             initial["form_token"] = uuid.uuid4()
-            form = SessionForm(initial=initial)
+            form = SessionForm(initial=initial, user=request.user)
             rows, acts = {}, []
         formset, ctx = _parts(request, form, rows=rows, activity_rows=acts, **home)
         rec_form = _recurrence_form(request, form) if live_new else None
         return _render(request, form, formset, ctx, **home, **extra, rec_form=rec_form)
 
-    posted = SessionForm(request.POST, editing=session is not None)
+    posted = SessionForm(request.POST, editing=session is not None, user=request.user)
     action = request.POST.get("_action", "refresh")
     if action in SAVE_ACTIONS:
         formset, ctx = _parts(request, posted, data=request.POST, **home)
@@ -332,7 +333,7 @@ def session_form(request, *, session=None, base_roster=None, roster_period=None,
     if posted.template_specs is not None:
         rows = template_rows(posted.template_specs)
     acts, act_errors = posted_activity_rows(request.POST)
-    form = SessionForm(initial=initial)
+    form = SessionForm(initial=initial, user=request.user)
     if action == "add_activity" and len(acts) < ActivityFormSet.max_num:
         acts.append(new_activity_row(form))
     formset, ctx = _parts(
@@ -389,6 +390,7 @@ def _save(request, form, formset, ctx, *, session, base_roster, roster_period, r
                 if rec_form is not None and rec_form.repeats:
                     series = services.session_series_create(
                         rule=str(rec_form.rule), first_start=fields.pop("start"),
+                        user=request.user,
                         created_by=request.user if request.user.is_authenticated else None,
                         form_token=cd.get("form_token"), **fields, **attendees,
                     )
@@ -528,16 +530,15 @@ def session_create(request):
     return session_form(request)
 
 
-# Changing a base roster's pattern sessions is planning, a scheduler's work (the permission
-# only the Scheduler and Administrator roles have; named, not imported: rostering is above us).
-PATTERN_PERMISSION = "rostering.change_baseroster"
-
-
 @permission_required("sessions_app.change_session", raise_exception=True)
 def session_edit(request, pk):
-    session = get_object_or_404(Session, pk=pk)
-    if session.base_roster_id and not request.user.has_perm(PATTERN_PERMISSION):
-        raise PermissionDenied("Only a scheduler changes a base roster's pattern sessions.")
+    session = get_scoped_or_404(request.user, Session, pk=pk)
+    if not request.user.has_perm("sessions_app.change_session", session):
+        # e.g. a coordinator and a base roster's pattern session (scheduling/rules.py)
+        raise PermissionDenied(
+            "Only a scheduler changes a base roster's pattern sessions."
+            if session.base_roster_id else "Your role cannot change this session."
+        )
     session = session_detail(pk=session.pk)
     return session_form(request, session=session)
 
@@ -545,7 +546,7 @@ def session_edit(request, pk):
 def client_options(request):
     """Type-ahead: the site's clients whose name matches (the first ones before anything
     is typed)."""
-    site = site_by_id(request.GET.get("site"))
+    site = site_by_id(request.GET.get("site"), user=request.user)
     q = request.GET.get("client_q", "").strip()[:100]
     results = client_search(site=site, search=q, exclude_ids=parse_ids(
         request.GET.getlist("clients")))
@@ -556,11 +557,11 @@ def client_options(request):
 def worker_options(request):
     """Type-ahead: workers active on the session date whose name matches, each with its
     leave and qualification hints for this session."""
-    form = SessionForm(request.GET)
+    form = SessionForm(request.GET, user=request.user)
     day = form.day or timezone.localdate()
     q = request.GET.get("worker_q", "").strip()[:100]
     results = worker_search(day=day, search=q, exclude_ids=parse_ids(
-        request.GET.getlist("workers")))
+        request.GET.getlist("workers")), user=request.user)
     hints = worker_hints(
         workers=results, day=day, start=form.aware("start"), end=form.aware("end"),
         session_type=session_type_with_requirements(pk=parse_id(form.raw("session_type"))),
@@ -573,7 +574,7 @@ def worker_options(request):
 
 def asset_options(request):
     """The assets of a region (or of the site's region when no region is chosen)."""
-    form = SessionForm(request.GET)
+    form = SessionForm(request.GET, user=request.user)
     assets = list(assets_for_region(region_id=form.region_id)) if form.region_id else []
     return render(request, "sessions_app/_asset_choices.html",
                   {"assets": assets, "chosen": set(parse_ids(request.GET.getlist("assets"))),

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import give_regions
+
 # Playwright's sync API runs an event loop in the main thread; Django's ORM refuses to be
 # called from there unless told it is safe (it is: the loop only drives the browser).
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -105,6 +107,7 @@ def scheduler(django_user_model):
 
     user = django_user_model.objects.create_user("sam", password="pw-sam-12345")
     user.groups.add(Group.objects.get(name="Scheduler"))
+    give_regions(user)  # every region: the tests of region scoping make their own users
     return user
 
 

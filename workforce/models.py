@@ -39,6 +39,7 @@ class WorkerQuerySet(models.QuerySet):
 
 
 class Worker(models.Model):
+    region_scope = "regions"  # clients.access
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="worker",
@@ -132,6 +133,7 @@ class WorkerUnavailability(models.Model):
 
 
 class Asset(models.Model):
+    region_scope = "region"
     class Kind(models.TextChoices):
         SHOWER_CHAIR = "shower_chair", "Shower chair"
         HOIST = "hoist", "Hoist"

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from clients.models import Region, RegionAccess
+from clients.services import region_access_set
 from scheduling.roles import ensure_roles
 
 DEMO_LOGINS = (
@@ -15,6 +17,13 @@ DEMO_LOGINS = (
     ("scheduler", "Scheduler", False, False),
     ("coordinator", "Coordinator", False, False),
 )
+
+
+# Each login's regions: admin and scheduler see every region; the coordinator works in one
+# region (Sydney West: the demo's live-schedule visits and series are there), which shows the
+# scoping — the Brisbane and Perth sessions are not on the coordinator's schedule.
+ALL_REGIONS = None
+DEMO_REGIONS = {"admin": ALL_REGIONS, "scheduler": ALL_REGIONS, "coordinator": "syd-west"}
 
 
 class DemoLoginsRefused(Exception):
@@ -48,4 +57,19 @@ def ensure_demo_logins() -> tuple[list[str], int]:
             user.save()
             made += 1
         user.groups.add(groups[group_name])
+        _ensure_region_access(user, DEMO_REGIONS[username])
     return [name for name, *_ in DEMO_LOGINS], made
+
+
+def _ensure_region_access(user, region_code: str | None) -> None:
+    """The login's regions, unless an administrator set them already. A region code the data
+    does not have (the large demo) gives the first region by name."""
+    if RegionAccess.objects.filter(user=user).exists():
+        return
+    if region_code is ALL_REGIONS:
+        region_access_set(user=user, all_regions=True)
+        return
+    region = (
+        Region.objects.filter(code=region_code).first() or Region.objects.order_by("name").first()
+    )
+    region_access_set(user=user, regions=[region] if region else [])

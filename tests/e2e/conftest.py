@@ -53,11 +53,14 @@ def ui_world(transactional_db):
         SiteFactory,
         SupportItemFactory,
         WorkerFactory,
+        give_regions,
     )
 
     groups = ensure_roles()
     for name, role in (("scheduler", "Scheduler"), ("coordinator", "Coordinator")):
-        User.objects.create_user(name, password=name).groups.add(groups[role])
+        user = User.objects.create_user(name, password=name)
+        user.groups.add(groups[role])
+        give_regions(user)
     west = RegionFactory(name="Sydney West", code="sydney-west")
     site = SiteFactory(name="Parramatta Day Centre", region=west, time_zone="Australia/Sydney")
     item = SupportItemFactory(item_number="01_011_0107_1_1", name="Self-care – weekday")

@@ -1,8 +1,13 @@
 """A scheduler logs in through the real login page and lands on the dashboard."""
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import assert_no_axe_violations
+from tests.factories import give_regions
 
 
 @pytest.fixture
@@ -12,6 +17,7 @@ def scheduler_user(db):
     group, _ = Group.objects.get_or_create(name="Scheduler")
     user = User.objects.create_user(username="scheduler", password="scheduler")
     user.groups.add(group)
+    give_regions(user)
     return user
 
 
@@ -41,3 +47,21 @@ def test_wrong_password_stays_on_the_login_page(live_server, page: Page, schedul
 
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.get_by_role("heading", name="Dashboard")).to_have_count(0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_user_without_a_role_sees_only_that_they_have_none(live_server, page: Page):
+    give_regions(User.objects.create_user(username="newbie", password="newbie"))
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Username").fill("newbie")
+    page.get_by_label("Password").fill("newbie")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="No role yet")).to_be_visible()
+    expect(page.get_by_text("Your account has no role yet. Ask an administrator to give you "
+                            "the Scheduler, Coordinator or Administrator role.")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    assert_no_axe_violations(page)
+    if shots := os.environ.get("SCREENSHOT_DIR"):
+        page.screenshot(path=f"{shots}/regions-no-role.png", full_page=True)

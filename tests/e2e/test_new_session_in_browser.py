@@ -18,6 +18,7 @@ from tests.factories import (
     SiteFactory,
     SupportItemFactory,
     WorkerFactory,
+    give_regions,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,7 +28,9 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def data():
     groups = ensure_roles()
-    User.objects.create_user("scheduler", password="scheduler").groups.add(groups["Scheduler"])
+    user = User.objects.create_user("scheduler", password="scheduler")
+    user.groups.add(groups["Scheduler"])
+    give_regions(user)
     west = RegionFactory(name="Sydney West", code="sydney-west")
     parra = SiteFactory(name="Parramatta Day Centre", region=west)
     ada = ClientFactory(first_name="Ada", last_name="Lovelace", sites=[parra])

@@ -29,6 +29,7 @@ from tests.factories import (
     ServiceAgreementLineFactory,
     SiteFactory,
     SupportItemFactory,
+    give_regions,
 )
 from tests.rostering.conftest import add_pattern_session
 
@@ -42,6 +43,7 @@ def base_roster():
     groups = ensure_roles()
     user = User.objects.create_user("scheduler", password="scheduler")
     user.groups.add(groups["Scheduler"])
+    give_regions(user)
     site = SiteFactory(
         name="Parramatta Day Centre", region=RegionFactory(name="Sydney West", code="syd-west")
     )

@@ -24,6 +24,7 @@ from tests.factories import (
     SiteFactory,
     SupportItemFactory,
     WorkerFactory,
+    give_regions,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,6 +45,7 @@ def period():
     groups = ensure_roles()
     user = User.objects.create_user("scheduler", password="scheduler")
     user.groups.add(groups["Scheduler"])
+    give_regions(user)
     west = RegionFactory(name="Sydney West", code="sydney-west")
     site = SiteFactory(name="Parramatta Day Centre", region=west)
     item = SupportItemFactory(item_number="01_011_0107_1_1", name="Self-care – weekday")

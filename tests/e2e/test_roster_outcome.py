@@ -18,6 +18,7 @@ from scheduling import services
 from scheduling.roles import ensure_roles
 from sessions_app.models import Session
 from tests.e2e.helpers import log_in, settle
+from tests.factories import give_regions
 from tests.scheduling.conftest import (  # noqa: F401 - fixtures (and in-process tasks)
     _tasks_in_process,
     at,
@@ -33,6 +34,7 @@ SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 def scheduler():
     user = User.objects.create_user("scheduler", password="scheduler")
     user.groups.add(ensure_roles()["Scheduler"])
+    give_regions(user)
     return user
 
 

@@ -18,6 +18,7 @@ from tests.factories import (
     SessionFactory,
     SessionTypeFactory,
     SiteFactory,
+    give_regions,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,6 +29,7 @@ def places():
     groups = ensure_roles()
     user = User.objects.create_user("scheduler", password="scheduler")
     user.groups.add(groups["Scheduler"])
+    give_regions(user)
     site = SiteFactory(name="Parramatta Day Centre", region=RegionFactory(name="Sydney West"))
     care = SessionTypeFactory(name="Personal Care")
     roster = BaseRosterFactory(name="West fortnight", start_date=datetime.date(2026, 11, 2))

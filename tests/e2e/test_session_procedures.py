@@ -23,6 +23,7 @@ from tests.factories import (
     SiteFactory,
     SupportItemFactory,
     WorkerFactory,
+    give_regions,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,6 +34,7 @@ def data():
     groups = ensure_roles()
     user = User.objects.create_user("scheduler", password="scheduler")
     user.groups.add(groups["Scheduler"])
+    give_regions(user)
     west = RegionFactory(name="Sydney West", code="sydney-west")
     north = RegionFactory(name="Brisbane North", code="brisbane-north")
     parra = SiteFactory(name="Parramatta Day Centre", region=west)

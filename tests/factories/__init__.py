@@ -27,8 +27,11 @@ from .sessions import (
     SessionTypeFactory,
     SessionWorkerFactory,
 )
+from .users import give_regions, make_user
 
 __all__ = [
+    "give_regions",
+    "make_user",
     "AssetFactory",
     "BaseRosterFactory",
     "ClientFactory",

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from tests.factories import BaseRosterFactory, RosterPeriodFactory
+from tests.factories import BaseRosterFactory, RosterPeriodFactory, give_regions
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 def coordinator_client(client, django_user_model):
     user = django_user_model.objects.create_user("cora", password="pw-cora-12345")
     user.groups.add(Group.objects.get(name="Coordinator"))
+    give_regions(user)
     client.force_login(user)
     return client
 

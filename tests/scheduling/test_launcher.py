@@ -16,6 +16,7 @@ from tests.factories import (
     SessionFactory,
     SiteFactory,
     WorkerFactory,
+    give_regions,
 )
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def coordinator_client(django_user_model):
     user = django_user_model.objects.create_user("cora", password="pw-cora-12345")
     user.groups.add(Group.objects.get(name="Coordinator"))
+    give_regions(user)
     client = Client()  # its own: `scheduler_client` logs the shared `client` in as another
     client.force_login(user)
     return client
@@ -129,12 +131,12 @@ def test_a_coordinator_is_not_offered_creating(coordinator_client, scheduler_cli
     assert "Create a base roster" in html
 
 
-def test_a_user_without_a_role_finds_only_pages(client, django_user_model):
+def test_a_user_without_a_role_finds_nothing(client, django_user_model):
     client.force_login(django_user_model.objects.create_user("nobody", password="x-12345678"))
     WorkerFactory(first_name="Schedly", last_name="Jones")
-    _, html = search(client, "sched")
-    assert "Scheduling" in html and "Schedly" not in html
-    assert "Admin" not in search(client, "admin")[1]
+    response, html = search(client, "sched")
+    assert response.status_code == 403 and "Your account has no role yet" in html
+    assert "Schedly" not in html and 'role="option"' not in html
 
 
 def test_not_logged_in_is_sent_to_log_in(client):
@@ -211,15 +213,16 @@ def test_query_count_is_fixed(scheduler_client, django_assert_max_num_queries):
             SessionFactory(site=site, subject=f"Kelp walk {i} {n}")
 
     world(2)
-    # Session and user (2), permissions (2), six kinds of record (7: sessions coming and past).
-    with django_assert_max_num_queries(11):
+    # Session and user (2), the user's roles and regions (1), permissions (2), six kinds of
+    # record (7: sessions coming and past).
+    with django_assert_max_num_queries(12):
         _, html = search(scheduler_client, "kel")
     small = options(html)
     world(30)
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         _, html = search(scheduler_client, "kel")
     assert small < options(html) == 6 * 5
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         page = scheduler_client.get(URL, {"q": "kel"})
     assert page.status_code == 200
 

@@ -266,8 +266,9 @@ def test_a_fixed_number_of_queries_whatever_the_sessions(
     scheduler_client, world, rows, django_assert_max_num_queries
 ):
     region = world["east"].pk
-    # 16: two of them read the user's permissions (the New Session button).
-    with django_assert_max_num_queries(16):
+    # 17: two of them read the user's permissions (the New Session button), one the user's
+    # roles and regions.
+    with django_assert_max_num_queries(17):
         r, small = get(scheduler_client, rows=rows, region=region)
     assert r.status_code == 200
     sites = [world["sydney"]] + SiteFactory.create_batch(3, region=world["east"])
@@ -275,6 +276,6 @@ def test_a_fixed_number_of_queries_whatever_the_sessions(
     clients = [ClientFactory(sites=sites) for _ in range(30)]
     for site in sites:
         many(30, site=site, workers=workers, clients=clients)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         r, big = get(scheduler_client, rows=rows, region=region, status="rostered")
     assert r.status_code == 200 and len(shown(big)) > 5 * len(shown(small))

@@ -47,10 +47,10 @@ def test_each_session_is_in_the_week_of_its_own_site(edges):
     assert {s.subject for s in perth_only} == {"Perth Sunday late", "Perth Monday early"}
 
 
-def test_the_live_page_and_dashboard_count_the_sites_weeks(scheduler_client, edges):
+def test_the_live_page_and_dashboard_count_the_sites_weeks(scheduler_client, scheduler, edges):
     html = scheduler_client.get(reverse("scheduling:live"), {"week": "2026-11-08"}).content.decode()
     assert "Perth Sunday late" in html and "Sydney next Monday" not in html
-    stats = selectors.dashboard_stats(today=datetime.date(2026, 11, 5))
+    stats = selectors.dashboard_stats(today=datetime.date(2026, 11, 5), user=scheduler)
     assert stats["live_this_week"] == 2
 
 

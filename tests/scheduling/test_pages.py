@@ -42,7 +42,7 @@ def test_dashboard_counts_and_constant_queries(scheduler_client, django_assert_m
         today, datetime.time(6), tzinfo=SYD)))
     SessionWorkerFactory.create_batch(2, session=SessionFactory(
         site=site, start=datetime.datetime.combine(today, datetime.time(20), tzinfo=SYD)))
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         html = scheduler_client.get(reverse("scheduling:dashboard")).content.decode()
     assert "Weekly pattern" in html
     assert '<div class="num">6</div><div class="label">Sessions on the live' in html
@@ -51,7 +51,7 @@ def test_dashboard_counts_and_constant_queries(scheduler_client, django_assert_m
     for _ in range(10):
         BaseRosterFactory()
         RosterPeriodFactory()
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         html = scheduler_client.get(reverse("scheduling:dashboard")).content.decode()
     assert '<div class="num">36</div><div class="label">Sessions on the live' in html
 
@@ -68,12 +68,13 @@ def test_live_schedule_is_scoped_by_week_and_site_and_paginated(
     SessionFactory(site=here, roster_period=draft, subject="Not published",
                    start=datetime.datetime.combine(day, datetime.time(9), tzinfo=SYD))
     url = reverse("scheduling:live")
-    # 15: one of them reads the scheduler's permissions (the New Session button).
-    with django_assert_max_num_queries(15):
+    # 16: one of them reads the scheduler's permissions (the New Session button), one the
+    # scheduler's roles and regions.
+    with django_assert_max_num_queries(16):
         html = scheduler_client.get(url, {"week": "2026-11-04", "site": here.pk}).content.decode()
     assert html.count('<li class="block ') == 5  # one worker each: a row each
     assert "Not published" not in html
     live_sessions(60, site=here, day=day)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         html = scheduler_client.get(url, {"week": "2026-11-04", "site": here.pk}).content.decode()
     assert "Page 1 of 3" in html and html.count('<div class="board-row') == 25

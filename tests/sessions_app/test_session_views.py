@@ -14,6 +14,7 @@ from tests.factories import (
     PlannedServiceFactory,
     SessionFactory,
     SessionWorkerFactory,
+    give_regions,
 )
 from tests.sessions_app.conftest import form_data, planned
 
@@ -297,6 +298,7 @@ def test_a_coordinator_cannot_create_sessions(client, django_user_model, world):
 
     user = django_user_model.objects.create_user("cora", password="x-cora-12345")
     user.groups.add(Group.objects.get(name="Coordinator"))
+    give_regions(user)
     client.force_login(user)
     assert client.post(new_url(world), form_data(world)).status_code == 403
 

@@ -491,7 +491,7 @@ def test_publish_asks_for_confirmation_with_what_will_happen(
     panel = scheduler_client.get(period_url(pw)).content.decode()
     # The panel's Publish opens the confirmation (in the modal, or as a page without JS).
     assert f'method="get" action="{url}" hx-get="{url}" hx-target="#modal-body"' in panel
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         r = scheduler_client.get(url, headers=HX)
     html = r.content.decode()
     assert r.status_code == 200 and "<html" not in html

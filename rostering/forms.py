@@ -4,6 +4,7 @@ from django import forms
 
 from clients.models import Site
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, validate_sane_date
+from sessions_app.models import TOO_LONG
 
 from .models import BaseRoster
 from .services import aligned, before_roster_message, misaligned_message, next_period_starts
@@ -27,6 +28,7 @@ class BaseRosterForm(forms.ModelForm):
         widgets = {"start_date": DateInput()}
         labels = {"cycle_weeks": "Cycle length (weeks)"}
         help_texts = {"cycle_weeks": "1 to 12 weeks; the pattern repeats after this."}
+        error_messages = {"name": {"max_length": TOO_LONG}}
 
     def clean_start_date(self):
         start = self.cleaned_data["start_date"]

@@ -180,6 +180,22 @@ def test_a_request_after_the_idle_window_goes_to_the_login_page(client, schedule
     assert response["Location"].startswith(f"{LOGIN}?next=")
 
 
+def test_an_htmx_request_after_the_idle_window_takes_the_whole_page_to_login(client, scheduler):
+    client.force_login(scheduler)
+    later = timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + 60)
+
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        response = client.get(
+            reverse("scheduling:live"),
+            headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/base-rosters/"},
+        )
+
+    # Not the login form swapped into the board: htmx loads the login page, then back here.
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{LOGIN}?next=/base-rosters/"
+    assert response.content == b""
+
+
 def test_sessions_are_idle_limited_and_end_with_the_browser():
     assert settings.SESSION_COOKIE_AGE == 60 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True

@@ -14,7 +14,9 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -198,8 +200,30 @@ def test_an_htmx_request_after_the_idle_window_takes_the_whole_page_to_login(cli
 
 def test_sessions_are_idle_limited_and_end_with_the_browser():
     assert settings.SESSION_COOKIE_AGE == 60 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+
+
+def test_activity_renews_the_session_at_most_once_a_minute(client, scheduler):
+    client.force_login(scheduler)
+    dashboard = reverse("scheduling:dashboard")
+    client.get(dashboard)
+    with CaptureQueriesContext(connection) as fresh:
+        client.get(dashboard)
+    soon = timezone.now() + datetime.timedelta(seconds=30)
+    with mock.patch("django.utils.timezone.now", return_value=soon):
+        with CaptureQueriesContext(connection) as within:
+            client.get(dashboard)
+    later = timezone.now() + datetime.timedelta(seconds=61)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        with CaptureQueriesContext(connection) as after:
+            client.get(dashboard)
+
+    def session_writes(queries):
+        return [q["sql"] for q in queries.captured_queries
+                if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]]
+
+    assert session_writes(fresh) == session_writes(within) == []
+    assert len(session_writes(after)) == 1
 
 
 # --- production settings refuse to start without their secrets -----------------------------

@@ -48,7 +48,9 @@ HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-added, .htmx-settling"
 
 def settle(page: Page) -> None:
     """Wait until htmx has no request in flight and everything swapped in is live."""
-    page.wait_for_function(f"document.querySelector({HTMX_BUSY!r}) === null")
+    # A function, not an expression: Playwright polls an expression with eval(), which the
+    # Content Security Policy refuses once the first check has to wait.
+    page.wait_for_function(f"() => document.querySelector({HTMX_BUSY!r}) === null")
 
 
 # How Chromium reports what the Content Security Policy blocked, e.g. "Refused to execute

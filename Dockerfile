@@ -16,8 +16,11 @@ RUN pip install .
 COPY . .
 
 # Static files are collected into the image (whitenoise serves them, hashed and compressed).
-# The key is a throwaway: collectstatic needs one, it is never used to sign anything.
-RUN SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput \
+# Production settings need a key and a database URL even to collect static files: both are
+# throwaways made here (random, never stored), neither is used to sign or connect to anything.
+RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    DATABASE_URL=sqlite:////tmp/collectstatic-only.sqlite3 \
+    python manage.py collectstatic --noinput \
     && useradd --system --uid 10001 --home-dir /app carewfm \
     && chown -R carewfm /app/staticfiles
 

@@ -2,11 +2,15 @@
 
 Unset DATABASE_URL -> an embedded SQLite file in the project (the default for `make run`).
 Unset CELERY_BROKER_URL -> Celery tasks run eagerly in-process.
+Unset SECRET_KEY -> a development-only key; `config.settings_production` refuses to start
+without a real one.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -38,6 +42,8 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",  # imports each app's rules.py (scheduling/rules.py)
+    "axes",
+    "csp",
     "jobs",
     "clients",
     "workforce",
@@ -56,14 +62,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "config.middleware.LoginRequiredMiddleware",
+    "config.middleware.SessionRenewalMiddleware",
     # Who made a change: the request's user, on the historical rows (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # A signed-in user without a role sees only the page saying so (scheduling/rules.py).
     "scheduling.middleware.NoRoleMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -113,13 +123,66 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # Roles and regions: object permissions from scheduling/rules.py, model permissions from
 # the groups (scheduling/roles.py).
-AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "scheduling:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one username
+# from one address, that pair is locked out for AXES_COOLOFF_MINUTES, the right password
+# included; each further try restarts the wait. An administrator unlocks it sooner in the
+# Django admin (Axes › Access attempts: delete the row) or with `manage.py axes_reset`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first, as django-axes asks: counts failed logins
+    "rules.permissions.ObjectPermissionBackend",  # object permissions (scheduling/rules.py)
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.locked_out"
+# Behind N trusted proxies (AXES_PROXY_COUNT=N) the client's address is read from
+# X-Forwarded-For, right to left (entries further left could be forged by the client);
+# unset, it is the connection's address.
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=None)
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+# Sessions end after SESSION_IDLE_MINUTES without a request and when the browser closes:
+# shared computers in care offices. Activity renews the session at most once a minute
+# (config.middleware.SessionRenewalMiddleware), not with a write on every request.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=60) * 60
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Security headers, in every mode (HTTPS-only ones are in settings_production).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp): scripts and styles only from our own static files;
+# no inline <script>, no event-handler attributes, no eval. Inline style *attributes* are
+# allowed (the boards position sessions with style="--days:7", widths of progress bars);
+# <style> elements are not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LANGUAGE_CODE = "en-au"
 TIME_ZONE = env("TIME_ZONE")

@@ -5,6 +5,7 @@ from django import forms
 from clients.access import scoped, sees_all_regions
 from clients.models import Site
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, validate_sane_date
+from sessions_app.models import TOO_LONG
 from sessions_app.versioning import VersionedFormMixin
 
 from .models import BaseRoster
@@ -29,6 +30,7 @@ class BaseRosterForm(forms.ModelForm):
         widgets = {"start_date": DateInput()}
         labels = {"cycle_weeks": "Cycle length (weeks)"}
         help_texts = {"cycle_weeks": "1 to 12 weeks; the pattern repeats after this."}
+        error_messages = {"name": {"max_length": TOO_LONG}}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

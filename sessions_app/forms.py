@@ -41,7 +41,16 @@ from workforce.models import Asset, Worker
 from workforce.selectors import assets_for_region, workers_active_on
 
 from . import recurrence
-from .models import ServiceType, Session, SessionActivity, SessionType
+from .models import (
+    COMMENTS_MAX_LENGTH,
+    EMPLOYEE_MESSAGE_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    TOO_LONG,
+    ServiceType,
+    Session,
+    SessionActivity,
+    SessionType,
+)
 from .services import group_template_clients
 from .versioning import VersionedFormMixin
 
@@ -138,8 +147,11 @@ def subject_for(*, site, session_type, clients) -> str:
         names = names[:3] + [f"+{len(clients) - 3} more"]
     text = settings.SESSION_SUBJECT_PATTERN.format(
         site=site or "", session_type=session_type or "", clients=", ".join(names)
-    )
-    return text.strip(" ·")
+    ).strip(" ·")
+    # Long names never make the suggested subject one the form refuses.
+    if len(text) > SUBJECT_MAX_LENGTH:
+        text = text[: SUBJECT_MAX_LENGTH - 1].rstrip() + "…"
+    return text
 
 
 class FormTokenField(forms.UUIDField):
@@ -202,7 +214,10 @@ class SessionForm(VersionedFormMixin, forms.Form):
     )
     start = LocalDateTimeField(label="Start")
     end = LocalDateTimeField(label="End", help_text="May be on the next day (overnight).")
-    subject = forms.CharField(label="Subject", max_length=255, required=False)
+    subject = forms.CharField(
+        label="Subject", max_length=SUBJECT_MAX_LENGTH, required=False,
+        error_messages={"max_length": TOO_LONG},
+    )
     subject_auto = forms.CharField(required=False, widget=forms.HiddenInput)
     form_token = FormTokenField(required=False)
     site = forms.ModelChoiceField(label="Site", queryset=Site.objects.filter(active=True))
@@ -233,11 +248,16 @@ class SessionForm(VersionedFormMixin, forms.Form):
         label="Service types", queryset=ServiceType.objects.filter(active=True),
         required=False, widget=forms.CheckboxSelectMultiple,
     )
-    comments = forms.CharField(label="Comments", required=False, widget=forms.Textarea(
-        attrs={"rows": 2}))
+    comments = forms.CharField(
+        label="Comments", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=COMMENTS_MAX_LENGTH, error_messages={"max_length": TOO_LONG},
+        help_text=f"Up to {COMMENTS_MAX_LENGTH} characters.",
+    )
     employee_message = forms.CharField(
         label="Employee message", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Sent to the session's workers.",
+        max_length=EMPLOYEE_MESSAGE_MAX_LENGTH, error_messages={"max_length": TOO_LONG},
+        help_text=f"Sent to the session's workers. Up to {EMPLOYEE_MESSAGE_MAX_LENGTH} "
+        "characters.",
     )
     accept_budget_overrun = forms.BooleanField(
         label="Save even though a planned service goes over its budget", required=False

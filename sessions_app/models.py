@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -56,6 +56,17 @@ BOOKING_FIELDS = ["start", "end", "active"]
 # The status of a roster period whose sessions are on the live schedule. Roster periods live in
 # `rostering`, which builds on this app; its RosterPeriod.Status.PUBLISHED is this value.
 PERIOD_PUBLISHED = "published"
+
+# The longest texts people type into a session. The database stores longer text, so the
+# models validate these (full_clean, which every service runs) and the form says so first.
+SUBJECT_MAX_LENGTH = 255
+COMMENTS_MAX_LENGTH = 4000
+EMPLOYEE_MESSAGE_MAX_LENGTH = 1000
+TOO_LONG = "At most %(limit_value)d characters: this has %(show_value)d."
+
+
+def max_length_validator(limit: int) -> MaxLengthValidator:
+    return MaxLengthValidator(limit, message=TOO_LONG)
 
 
 class SessionType(models.Model):
@@ -167,7 +178,7 @@ class Session(models.Model):
     session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, related_name="+")
     start = models.DateTimeField()
     end = models.DateTimeField()
-    subject = models.CharField(max_length=255)
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH)
     site = models.ForeignKey(
         Site, on_delete=models.PROTECT, related_name="sessions", db_index=False
     )
@@ -182,8 +193,14 @@ class Session(models.Model):
     )
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     service_types = models.ManyToManyField(ServiceType, blank=True, related_name="sessions")
-    comments = models.TextField(blank=True)
-    employee_message = models.TextField(blank=True)
+    comments = models.TextField(
+        blank=True, max_length=COMMENTS_MAX_LENGTH,
+        validators=[max_length_validator(COMMENTS_MAX_LENGTH)],
+    )
+    employee_message = models.TextField(
+        blank=True, max_length=EMPLOYEE_MESSAGE_MAX_LENGTH,
+        validators=[max_length_validator(EMPLOYEE_MESSAGE_MAX_LENGTH)],
+    )
     recurrence = models.TextField(
         blank=True, help_text="An RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"
     )

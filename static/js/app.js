@@ -40,6 +40,12 @@
     const m = modal();
     if (m && m.open) m.close();
   });
+  // A control marked data-autosubmit submits its form when changed (the form also has a
+  // submit button for people without JavaScript).
+  document.addEventListener("change", function (evt) {
+    const control = evt.target.closest("[data-autosubmit]");
+    if (control && control.form) control.form.requestSubmit();
+  });
   document.addEventListener("click", function (evt) {
     const btn = evt.target.closest("[data-close-modal]");
     if (btn) {

@@ -12,6 +12,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from clients.models import Client, GroupTemplate, Region, ServiceAgreement, Site, SupportItem
@@ -37,6 +38,11 @@ DOMAIN_APPS = ("clients", "rostering", "sessions_app", "auth")
 @pytest.fixture(autouse=True)
 def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def login_request():
+    """The login request django-axes needs to see for every authenticate()."""
+    return RequestFactory().post("/accounts/login/")
 
 
 def counts() -> dict[str, int]:
@@ -219,7 +225,7 @@ def test_seed_creates_a_believable_demo():
     for username, group in (
         ("admin", "Administrator"), ("scheduler", "Scheduler"), ("coordinator", "Coordinator")
     ):
-        user = authenticate(username=username, password=username)
+        user = authenticate(login_request(), username=username, password=username)
         assert user is not None, username
         assert user.groups.filter(name=group).exists()
     admin = get_user_model().objects.get(username="admin")
@@ -276,7 +282,7 @@ def test_logins_recreate_missing_role_groups():
     Group.objects.all().delete()
     names, made = demo.ensure_demo_logins()
     assert made == 3
-    assert authenticate(username="scheduler", password="scheduler").groups.filter(
+    assert authenticate(login_request(), username="scheduler", password="scheduler").groups.filter(
         name="Scheduler", permissions__codename="add_session"
     ).exists()
 

@@ -19,15 +19,17 @@ SYD = zoneinfo.ZoneInfo("Australia/Sydney")
 
 @pytest.fixture(autouse=True)
 def _no_htmx_errors(request):
-    """Every browser test fails if htmx logs an error (htmx:targetError, htmx:swapError …) or
-    the page throws: such errors leave the page half-working while the test may still pass."""
+    """Every browser test fails if htmx logs an error (htmx:targetError, htmx:swapError …), the
+    Content Security Policy refuses something (an inline script or handler, a <style> element)
+    or the page throws: such errors leave the page half-working while the test may still
+    pass."""
     if "page" not in request.fixturenames:
         yield
         return
     page = request.getfixturevalue("page")
     problems = watch_console(page)
     yield
-    assert problems == [], "htmx or script errors on the page:\n" + "\n".join(problems)
+    assert problems == [], "htmx, policy or script errors on the page:\n" + "\n".join(problems)
 
 
 @pytest.fixture

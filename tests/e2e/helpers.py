@@ -1,5 +1,5 @@
-"""Shared browser-test helpers: logging in, waiting for htmx, htmx errors on the console, the
-axe accessibility check.
+"""Shared browser-test helpers: logging in, waiting for htmx, htmx errors and Content Security
+Policy violations on the console, the axe accessibility check.
 
 `assert_no_axe_violations(page)` runs axe-core (bundled by the pinned `axe-playwright-python`
 dev dependency, so no CDN is needed) with the WCAG 2.0/2.1 A and AA rules, and fails with
@@ -48,17 +48,28 @@ HTMX_BUSY = ".htmx-request, .htmx-swapping, .htmx-added, .htmx-settling"
 
 def settle(page: Page) -> None:
     """Wait until htmx has no request in flight and everything swapped in is live."""
-    page.wait_for_function(f"document.querySelector({HTMX_BUSY!r}) === null")
+    # A function, not an expression: Playwright polls an expression with eval(), which the
+    # Content Security Policy refuses once the first check has to wait.
+    page.wait_for_function(f"() => document.querySelector({HTMX_BUSY!r}) === null")
+
+
+# How Chromium reports what the Content Security Policy blocked, e.g. "Refused to execute
+# inline script because it violates the following Content Security Policy directive: …".
+CSP_VIOLATION_MARKERS = ("Content Security Policy", "Refused to")
 
 
 def watch_console(page: Page) -> list[str]:
-    """Collect the htmx errors logged to the console (htmx logs them with console.error, e.g.
-    "htmx:targetError, #modal-body") and uncaught page errors, as they happen."""
+    """Collect, as they happen: the htmx errors logged to the console (htmx logs them with
+    console.error, e.g. "htmx:targetError, #modal-body"), whatever the Content Security
+    Policy refused, and uncaught page errors."""
     problems: list[str] = []
 
     def on_console(msg):
-        if msg.type == "error" and "htmx:" in msg.text:
-            problems.append(f"console: {msg.text}")
+        text = msg.text
+        if (msg.type == "error" and "htmx:" in text) or any(
+            marker in text for marker in CSP_VIOLATION_MARKERS
+        ):
+            problems.append(f"console: {text}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))

@@ -65,3 +65,22 @@ def test_a_user_without_a_role_sees_only_that_they_have_none(live_server, page: 
     assert_no_axe_violations(page)
     if shots := os.environ.get("SCREENSHOT_DIR"):
         page.screenshot(path=f"{shots}/regions-no-role.png", full_page=True)
+
+
+def test_after_the_session_ends_the_next_htmx_request_shows_the_login_page(
+    live_server, page: Page, scheduler_user
+):
+    from django.contrib.sessions.models import Session
+
+    page.goto(live_server.url + "/base-rosters/")
+    page.get_by_label("Username").fill("scheduler")
+    page.get_by_label("Password").fill("scheduler")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Base Rosters")).to_be_visible()
+    Session.objects.all().delete()  # as if idle past the limit
+
+    page.keyboard.press("/")
+    page.keyboard.type("sched")  # the launcher asks the server (htmx)
+
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/base-rosters/")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()

@@ -86,6 +86,15 @@ BAD_VALUES = {
     "ratio: malformed": (
         lambda w: {"work_type": "group", "ratio": "1:many"}, "Enter a ratio such as 1:3."
     ),
+    "subject: too long": (
+        lambda w: {"subject": "S" * 256}, "At most 255 characters: this has 256."
+    ),
+    "comments: too long": (
+        lambda w: {"comments": "c" * 4001}, "At most 4000 characters: this has 4001."
+    ),
+    "employee message: too long": (
+        lambda w: {"employee_message": "m" * 5000}, "At most 1000 characters: this has 5000."
+    ),
 }
 
 

@@ -184,6 +184,16 @@ class Notification(models.Model):
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="For sessions rostered on the live schedule: the Save and Roster job.",
     )
+    session = models.ForeignKey(
+        "sessions_app.Session", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="+", db_index=False,
+        help_text="For a change to one session (cancelled, back on): that session.",
+    )
+    event = models.CharField(
+        max_length=100, blank=True,
+        help_text="What the notice is about, once per worker, e.g. "
+        "“cancelled:<session>:<when>”: doing the same thing again notifies nobody twice.",
+    )
     email = models.EmailField(blank=True, help_text="The address it was sent to.")
     subject = models.CharField(max_length=255)
     body = models.TextField()
@@ -202,6 +212,11 @@ class Notification(models.Model):
             models.UniqueConstraint(
                 fields=["worker", "job"], condition=Q(job__isnull=False),
                 name="notification_once_per_worker_and_job",
+            ),
+            # A session's cancellation (or its undoing) notifies each worker once.
+            models.UniqueConstraint(
+                fields=["worker", "event"], condition=~Q(event=""),
+                name="notification_once_per_worker_and_event",
             ),
         ]
 

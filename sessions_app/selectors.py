@@ -238,8 +238,9 @@ def first_site_with_sessions(**home):
 
 
 def agreement_line_usage(*, line_ids, exclude_session_id=None) -> dict:
-    """Quantity already planned on each agreement line, across all sessions."""
-    qs = PlannedService.objects.filter(agreement_line_id__in=line_ids)
+    """Quantity already planned on each agreement line, across all sessions: clients still
+    scheduled, and short-notice cancellations (claimable); other cancellations are released."""
+    qs = PlannedService.objects.in_budget().filter(agreement_line_id__in=line_ids)
     if exclude_session_id:
         qs = qs.exclude(session_client__session_id=exclude_session_id)
     rows = qs.values("agreement_line_id").annotate(used=Sum("quantity"))

@@ -221,7 +221,7 @@ def cancellation_undo(*, session: Session, client_ids=None, user,
             .select_related("client")
         )
         chosen = cancelled if client_ids is None else _chosen(cancelled, client_ids)
-        if not chosen:
+        if not chosen and session.status != Session.Status.CANCELLED:
             raise ValidationError({"clients": "No client of this session is cancelled."},
                                   code="nothing")
         for link in chosen:

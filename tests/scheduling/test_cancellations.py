@@ -271,3 +271,32 @@ def test_a_user_without_the_permission_is_refused(group, live, django_user_model
         cancellation_undo(session=group, user=nobody, now=AHEAD)
     group.refresh_from_db()
     assert group.status == Session.Status.ROSTERED
+
+
+def test_on_postgresql_the_constraint_refuses_an_undo_that_lost_a_race(
+    group, make, live, coordinator, nsdh, monkeypatch
+):
+    """The check before writing saw no clash (another coordinator's booking committed just
+    after it): the exclusion constraint refuses, and the message names the clash."""
+    from django.db import connection
+
+    from scheduling import cancellations
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the exclusion constraint is PostgreSQL's")
+    session_cancel(session=group, reason=nsdh, user=coordinator, now=SHORT)
+    book(make(at(SESSION_DAY, "10:00"), at(SESSION_DAY, "12:00"), client="bea",
+              subject="Shopping"))
+    real = cancellations.booking_clashes
+    calls = []
+
+    def late(**kwargs):
+        calls.append(1)
+        return [] if len(calls) == 1 else real(**kwargs)
+
+    monkeypatch.setattr(cancellations, "booking_clashes", late)
+    with pytest.raises(ValidationError, match="Wendy Walker is already rostered to Shopping"):
+        cancellation_undo(session=group, user=coordinator, now=SHORT)
+    assert len(calls) == 2
+    group.refresh_from_db()
+    assert group.status == Session.Status.CANCELLED

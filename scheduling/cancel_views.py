@@ -40,6 +40,11 @@ def _render(request, session, *, form=None, done="", error="", undo_ids=None, st
     links = cancellations.scheduled_links(session)
     if form is None:
         form = CancelForm(links=links)
+    for name in ("reason", "details"):  # an error is read with its field
+        if form.is_bound and form.errors.get(name):
+            form.fields[name].widget.attrs.update(
+                {"aria-invalid": "true", "aria-describedby": f"{name}-errors"}
+            )
     notices = cancellations.client_notices(session=session, links=links)
     rows = [(w, notices.get(int(w.data["value"]))) for w in form["clients"]]
     cancelled = _cancelled(session)

@@ -138,6 +138,7 @@ def test_no_reason_is_a_422_with_the_message_by_the_field(coordinator_client, li
     assert response.status_code == 422
     html = response.content.decode()
     assert 'id="reason-errors"><li>Choose a reason for the cancellation.' in html
+    assert 'aria-describedby="reason-errors"' in html
     assert not SessionClient.objects.filter(status="cancelled").exists()
 
 

@@ -78,7 +78,7 @@ class Site(models.Model):
         help_text="IANA time zone of the site, e.g. Australia/Sydney or Australia/Perth.",
     )
     state = models.CharField(
-        max_length=3, choices=State, default=State.NSW,
+        max_length=3, choices=State, default=State.NSW, db_default=State.NSW,
         help_text="The state or territory whose public holidays are not business days here.",
     )
     address = models.CharField(max_length=255, blank=True)
@@ -141,7 +141,7 @@ class SupportItem(models.Model):
         "the organisation's default (settings.CANCELLATION_NOTICE_DEFAULT).",
     )
     notice_in_business_days = models.BooleanField(
-        default=False,
+        default=False, db_default=False,
         help_text="Count the notice in business days (skipping weekends and the site's "
         "public holidays) rather than calendar days.",
     )

@@ -190,7 +190,7 @@ class Notification(models.Model):
         help_text="For a change to one session (cancelled, back on): that session.",
     )
     event = models.CharField(
-        max_length=100, blank=True,
+        max_length=100, blank=True, default="", db_default="",
         help_text="What the notice is about, once per worker, e.g. "
         "“cancelled:<session>:<when>”: doing the same thing again notifies nobody twice.",
     )

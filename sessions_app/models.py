@@ -189,7 +189,7 @@ class Session(models.Model):
     # Set when the session became Cancelled, for undoing it (scheduling.cancellations).
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_before_cancel = models.CharField(
-        max_length=20, choices=Status, blank=True, editable=False,
+        max_length=20, choices=Status, blank=True, editable=False, db_default="",
         help_text="The status the session had when it was cancelled: an undo restores it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -324,7 +324,7 @@ class SessionClient(models.Model):
     )
     short_notice = models.BooleanField(default=False)
     claimable = models.BooleanField(
-        default=False,
+        default=False, db_default=False,
         help_text="A short-notice cancellation: its planned services are still claimed and "
         "count against the agreement's budget. Other cancellations release them.",
     )

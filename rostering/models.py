@@ -214,8 +214,9 @@ class Notification(models.Model):
                 name="notification_once_per_worker_and_job",
             ),
             # A session's cancellation (or its undoing) notifies each worker once.
+            # Led by the event: the sender finds an event's notifications through it.
             models.UniqueConstraint(
-                fields=["worker", "event"], condition=~Q(event=""),
+                fields=["event", "worker"], condition=~Q(event=""),
                 name="notification_once_per_worker_and_event",
             ),
         ]

@@ -368,7 +368,7 @@ def session_notifications_send(*, session_id: int, event: str) -> int:
     with transaction.atomic():
         pending = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(session_id=session_id, event=event, sent_at__isnull=True)
+            .filter(event=event, session_id=session_id, sent_at__isnull=True)
             .exclude(email="").order_by("pk")
         )
         if not pending:

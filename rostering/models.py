@@ -203,6 +203,11 @@ class Notification(models.Model):
     class Meta:
         db_table = "scheduling_notification"
         ordering = ["-created_at", "worker"]
+        # Where set only: deleting sessions (a period generated again) finds theirs fast.
+        indexes = [
+            models.Index(fields=["session"], condition=Q(session__isnull=False),
+                         name="notification_session"),
+        ]
         constraints = [
             # Publishing a period twice never notifies a worker twice.
             models.UniqueConstraint(

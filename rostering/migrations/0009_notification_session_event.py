@@ -24,6 +24,10 @@ class Migration(migrations.Migration):
             name='session',
             field=models.ForeignKey(blank=True, db_index=False, help_text='For a change to one session (cancelled, back on): that session.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sessions_app.session'),
         ),
+        migrations.AddIndex(
+            model_name='notification',
+            index=models.Index(condition=models.Q(('session__isnull', False)), fields=['session'], name='notification_session'),
+        ),
         migrations.AddConstraint(
             model_name='notification',
             constraint=models.UniqueConstraint(condition=models.Q(('event', ''), _negated=True), fields=('event', 'worker'), name='notification_once_per_worker_and_event'),

@@ -5,6 +5,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from sessions_app.models import Session
+from sessions_app.versioning import bump
 
 from .models import BaseRoster, Notification, PeriodValidation, RosterPeriod
 
@@ -21,8 +22,17 @@ def session_count_subquery(field_name):
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+class VersionedAdmin(admin.ModelAdmin):
+    """A change in the admin is one more version too: a form open on the row is told."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            bump(obj, user=request.user)
+        super().save_model(request, obj, form, change)
+
+
 @admin.register(BaseRoster)
-class BaseRosterAdmin(admin.ModelAdmin):
+class BaseRosterAdmin(VersionedAdmin):
     list_display = [
         "name",
         "site",
@@ -52,7 +62,7 @@ class BaseRosterAdmin(admin.ModelAdmin):
 
 
 @admin.register(RosterPeriod)
-class RosterPeriodAdmin(admin.ModelAdmin):
+class RosterPeriodAdmin(VersionedAdmin):
     list_display = [
         "__str__",
         "base_roster",

@@ -4,6 +4,7 @@ from django import forms
 
 from clients.models import Site
 from sessions_app.forms import EARLIEST_YEAR, LATEST_YEAR, parse_id, validate_sane_date
+from sessions_app.versioning import VersionedFormMixin
 
 from .models import BaseRoster
 from .services import aligned, before_roster_message, misaligned_message, next_period_starts
@@ -32,6 +33,19 @@ class BaseRosterForm(forms.ModelForm):
         start = self.cleaned_data["start_date"]
         validate_sane_date(start)
         return start
+
+
+class BaseRosterEditForm(VersionedFormMixin, BaseRosterForm):
+    """Edit a base roster's details; `version` is the version it was opened on."""
+
+
+class RosterPeriodEditForm(VersionedFormMixin, forms.Form):
+    """How many cycles of its base roster a draft period lasts (its end date follows)."""
+
+    cycles = forms.IntegerField(
+        label="Number of cycles", min_value=1, max_value=52,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 52}),
+    )
 
 
 def _day(d: datetime.date) -> str:

@@ -3,6 +3,7 @@ notifications a publish sends)."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -34,6 +35,13 @@ class BaseRoster(models.Model):
     start_date = models.DateField(help_text="The first day of the first cycle.")
     site = models.ForeignKey(
         Site, null=True, blank=True, on_delete=models.PROTECT, related_name="base_rosters"
+    )
+    # Lost updates (sessions_app.versioning): each write through the services adds one.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
     )
 
     class Meta:
@@ -77,6 +85,13 @@ class RosterPeriod(models.Model):
     end_date = models.DateField(help_text="The last day of the period.")
     status = models.CharField(max_length=20, choices=Status, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Lost updates (sessions_app.versioning): each write through the services adds one.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
 
     # Generating and validating run as background jobs (jobs.Job) targeting the period.
     jobs = GenericRelation(Job, content_type_field="target_type", object_id_field="target_id")
@@ -184,15 +199,9 @@ class Notification(models.Model):
         "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="For sessions rostered on the live schedule: the Save and Roster job.",
     )
-    session = models.ForeignKey(
-        "sessions_app.Session", null=True, blank=True, on_delete=models.CASCADE,
-        related_name="+", db_index=False,
-        help_text="For a change to one session (cancelled, back on): that session.",
-    )
-    event = models.CharField(
-        max_length=100, blank=True, default="", db_default="",
-        help_text="What the notice is about, once per worker, e.g. "
-        "“cancelled:<session>:<when>”: doing the same thing again notifies nobody twice.",
+    change_key = models.CharField(
+        max_length=64, blank=True, default="", db_default="",
+        help_text="For a change made from the session menu: that change (one notice per worker).",
     )
     email = models.EmailField(blank=True, help_text="The address it was sent to.")
     subject = models.CharField(max_length=255)
@@ -203,11 +212,6 @@ class Notification(models.Model):
     class Meta:
         db_table = "scheduling_notification"
         ordering = ["-created_at", "worker"]
-        # Where set only: deleting sessions (a period generated again) finds theirs fast.
-        indexes = [
-            models.Index(fields=["session"], condition=Q(session__isnull=False),
-                         name="notification_session"),
-        ]
         constraints = [
             # Publishing a period twice never notifies a worker twice.
             models.UniqueConstraint(
@@ -218,11 +222,10 @@ class Notification(models.Model):
                 fields=["worker", "job"], condition=Q(job__isnull=False),
                 name="notification_once_per_worker_and_job",
             ),
-            # A session's cancellation (or its undoing) notifies each worker once.
-            # Led by the event: the sender finds an event's notifications through it.
+            # One change from the session menu never notifies a worker twice.
             models.UniqueConstraint(
-                fields=["event", "worker"], condition=~Q(event=""),
-                name="notification_once_per_worker_and_event",
+                fields=["worker", "change_key"], condition=~Q(change_key=""),
+                name="notification_once_per_worker_and_change",
             ),
         ]
 

@@ -18,7 +18,7 @@ from itertools import groupby
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.formatting import nice_date_range
@@ -27,6 +27,7 @@ from jobs.services import job_claim, job_enqueue, job_fail, job_finish, job_prog
 from sessions_app.bookings import ACTIVE_STATUSES, booking_clashes, links_sync
 from sessions_app.constraints import is_booking_clash
 from sessions_app.models import Session, SessionWorker
+from sessions_app.versioning import actor, bump
 from workforce.models import Worker
 
 from . import selectors, tasks
@@ -158,9 +159,9 @@ def _record_notifications(period: RosterPeriod, now) -> int:
     qn = connection.ops.quote_name
     sql = f"""
         INSERT INTO {qn(Notification._meta.db_table)}
-            (worker_id, period_id, email, subject, body, created_at)
+            (worker_id, period_id, email, subject, body, created_at, change_key)
         SELECT sw.worker_id, %s, w.email,
-               %s || COUNT(*) || CASE WHEN COUNT(*) = 1 THEN %s ELSE %s END, '', %s
+               %s || COUNT(*) || CASE WHEN COUNT(*) = 1 THEN %s ELSE %s END, '', %s, ''
         FROM {qn(SessionWorker._meta.db_table)} sw
         JOIN {qn(Session._meta.db_table)} s ON s.id = sw.session_id
         JOIN {qn(Worker._meta.db_table)} w ON w.id = sw.worker_id
@@ -182,6 +183,7 @@ def roster_period_publish(
     period: RosterPeriod,
     acknowledged_warnings: bool,
     acknowledged_earlier_unpublished: bool,
+    user=None,
 ) -> PublishResult:
     """Publish the period: its sessions become Rostered and go on the live schedule.
 
@@ -192,6 +194,8 @@ def roster_period_publish(
     changes the second time). A fixed number of statements whatever the number of sessions:
     one UPDATE of the sessions, one of the period and one INSERT … SELECT of one notification
     per worker; the emails are written and sent after commit, in the background.
+    The period and each session it rosters is one more version (sessions_app.versioning), by
+    `user`: a form open on any of them is told.
     """
     locked = (
         RosterPeriod.objects.select_for_update(of=("self",))
@@ -217,7 +221,10 @@ def roster_period_publish(
     drafts = Session.objects.filter(roster_period=locked, status=Session.Status.DRAFT)
     try:
         with transaction.atomic():
-            rostered = drafts.update(status=Session.Status.ROSTERED, updated_at=now)
+            rostered = drafts.update(
+                status=Session.Status.ROSTERED, updated_at=now, updated_by=actor(user),
+                version=F("version") + 1,
+            )
             # The worker and asset links book their attendees now (one UPDATE per table);
             # PostgreSQL refuses a double booking the validation could not see.
             links_sync(sessions=Session.objects.filter(
@@ -229,7 +236,8 @@ def roster_period_publish(
         raise ValidationError(_clash_messages(drafts), code="double_booked") from None
     locked.status = RosterPeriod.Status.PUBLISHED
     locked.published_at = now
-    locked.save(update_fields=["status", "published_at"])
+    bump(locked, user=user, now=now)
+    locked.save(update_fields=["status", "published_at", "version", "updated_at", "updated_by"])
 
     notified = _record_notifications(locked, now)
     transaction.on_commit(lambda: tasks.send_period_notifications.delay(locked.pk))

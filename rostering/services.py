@@ -4,10 +4,13 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clients.formatting import nice_date
 from jobs.services import job_enqueue
+from sessions_app.models import Session
+from sessions_app.versioning import bump, check_version
 
 from . import tasks
 from .generation import (
@@ -26,11 +29,13 @@ __all__ = [
     "MissingOccurrence",
     "aligned",
     "base_roster_create",
+    "base_roster_update",
     "before_roster_message",
     "missing_occurrence_count",
     "missing_occurrences",
     "next_period_starts",
     "roster_period_create",
+    "roster_period_update",
     "roster_period_generate",
     "roster_period_generation_claim",
     "roster_period_generation_request",
@@ -55,6 +60,58 @@ def base_roster_create(*, name, cycle_weeks, start_date, active=True, site=None)
 
 
 _ROSTER_NAME_TAKEN = "A base roster with this name already exists."
+
+BASE_ROSTER_FIELDS = ("name", "active", "cycle_weeks", "start_date", "site")
+
+
+def _roster_tz(roster: BaseRoster):
+    return roster.site.tzinfo if roster.site_id else timezone.get_default_timezone()
+
+
+@transaction.atomic
+def base_roster_update(
+    *, roster: BaseRoster, expected_version: int | None = None, user=None, **fields
+) -> BaseRoster:
+    """Change a base roster's details (BASE_ROSTER_FIELDS). Its cycle (length and start)
+    stays as it is once it has sessions or roster periods: their dates stand for days of it.
+
+    One more `version`, by `user`. `expected_version` is the version the form was opened on:
+    when someone saved the roster since, `StaleEdit` is raised and nothing is written."""
+    unknown = set(fields) - set(BASE_ROSTER_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown base roster fields: {sorted(unknown)}")
+    locked = (
+        BaseRoster.objects.select_for_update(of=("self",)).select_related("site", "updated_by")
+        .get(pk=roster.pk)
+    )
+    check_version(locked, expected_version, tz=_roster_tz(locked))
+    errors = {}
+    for name in ("cycle_weeks", "start_date"):
+        if name in fields and fields[name] != getattr(locked, name) and _has_dated_children(
+            locked
+        ):
+            errors[name] = (
+                "The cycle cannot change once the roster has sessions or roster periods: "
+                "their dates stand for days of this cycle."
+            )
+    if errors:
+        raise ValidationError(errors)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    bump(locked, user=user)
+    locked.full_clean()
+    try:
+        with transaction.atomic():
+            locked.save()
+    except IntegrityError:
+        if BaseRoster.objects.filter(name=locked.name).exclude(pk=locked.pk).exists():
+            raise ValidationError({"name": _ROSTER_NAME_TAKEN}) from None
+        raise
+    return locked
+
+
+def _has_dated_children(roster: BaseRoster) -> bool:
+    return roster.sessions.exists() or roster.periods.exists()
 
 
 def _day(d: datetime.date) -> str:
@@ -172,3 +229,45 @@ def roster_period_generation_request(*, period: RosterPeriod, user=None) -> bool
         if job is not None:
             job_enqueue(job=job, task=tasks.generation_job)
     return job is not None
+
+
+@transaction.atomic
+def roster_period_update(
+    *, period: RosterPeriod, cycles: int, expected_version: int | None = None, user=None
+) -> RosterPeriod:
+    """Change how many cycles of its base roster a draft period lasts (its end date). A
+    shorter period must not leave sessions after its new end.
+
+    One more `version`, by `user`. `expected_version` is the version the form was opened on:
+    when someone changed the period since (an edit, publishing), `StaleEdit` is raised and
+    nothing is written."""
+    locked = (
+        RosterPeriod.objects.select_for_update(of=("self",))
+        .select_related("base_roster__site", "updated_by")
+        .get(pk=period.pk)
+    )
+    check_version(locked, expected_version, tz=locked.tzinfo)
+    if locked.is_published:
+        raise ValidationError({"cycles": "A published roster period cannot change."})
+    if cycles is None or not 1 <= cycles <= 52:
+        raise ValidationError({"cycles": "A period lasts 1 to 52 cycles."})
+    roster = locked.base_roster
+    end = locked.start_date + datetime.timedelta(days=roster.cycle_days * cycles - 1)
+    if end < locked.end_date:
+        next_day = datetime.datetime.combine(
+            end + datetime.timedelta(days=1), datetime.time(0), tzinfo=locked.tzinfo
+        )
+        after = Session.objects.filter(roster_period=locked).filter(
+            Q(occurrence_date__gt=end) | Q(occurrence_date__isnull=True, start__gte=next_day)
+        ).count()
+        if after:
+            raise ValidationError({"cycles": (
+                f"{after} session{'s' if after != 1 else ''} of this period fall"
+                f"{'s' if after == 1 else ''} after {nice_date(end)}: delete "
+                f"{'them' if after != 1 else 'it'} before shortening the period."
+            )})
+    locked.end_date = end
+    bump(locked, user=user)
+    locked.full_clean()
+    locked.save()
+    return locked

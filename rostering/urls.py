@@ -8,6 +8,7 @@ urlpatterns = [
     path("base-rosters/", views.base_roster_list, name="base_roster_list"),
     path("base-rosters/new/", views.base_roster_create, name="base_roster_create"),
     path("base-rosters/<int:pk>/", views.base_roster_detail, name="base_roster_detail"),
+    path("base-rosters/<int:pk>/edit/", views.base_roster_edit, name="base_roster_edit"),
     path(
         "base-rosters/<int:pk>/sessions/new/", views.base_roster_session_create,
         name="base_roster_session_create",
@@ -15,6 +16,7 @@ urlpatterns = [
     path("roster-periods/", views.roster_period_list, name="roster_period_list"),
     path("roster-periods/new/", views.roster_period_create, name="roster_period_create"),
     path("roster-periods/<int:pk>/", views.roster_period_detail, name="roster_period_detail"),
+    path("roster-periods/<int:pk>/edit/", views.roster_period_edit, name="roster_period_edit"),
     path(
         "roster-periods/<int:pk>/sessions/new/", views.roster_period_session_create,
         name="roster_period_session_create",

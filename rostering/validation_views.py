@@ -129,7 +129,9 @@ def publish(request, pk):
     form = PublishForm(request.POST)
     if form.is_valid():
         try:
-            result = services.roster_period_publish(period=period, **form.cleaned_data)
+            result = services.roster_period_publish(
+                period=period, user=request.user, **form.cleaned_data
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)

@@ -18,11 +18,12 @@ from sessions_app.selectors import (
     sessions_for_base_roster,
     sessions_for_roster_period,
 )
+from sessions_app.versioning import STALE_STATUS, StaleEdit
 from sessions_app.views import session_form
 
 from . import selectors, services
 from .filters import BaseRosterFilter, RosterPeriodFilter
-from .forms import BaseRosterForm, RosterPeriodForm
+from .forms import BaseRosterEditForm, BaseRosterForm, RosterPeriodEditForm, RosterPeriodForm
 from .generation import with_occurrence_counts
 from .models import BaseRoster, RosterPeriod
 
@@ -61,6 +62,73 @@ def base_roster_create(request):
     return render(
         request, "rostering/base_roster_form.html", {"form": form}, status=_form_error_status(form)
     )
+
+
+@permission_required("rostering.change_baseroster", raise_exception=True)
+def base_roster_edit(request, pk):
+    """Edit a base roster. A save refused because someone saved it since the form was opened
+    keeps this person's input, says what changed, and takes the current version (409)."""
+    roster = get_object_or_404(BaseRoster, pk=pk)
+    shown = BaseRoster(pk=roster.pk, name=roster.name)  # the form may change the instance
+    status = 200
+    if request.method == "POST":
+        form = BaseRosterEditForm(request.POST, instance=roster)
+        if form.is_valid():
+            cd = dict(form.cleaned_data)
+            version = cd.pop("version")
+            try:
+                roster = services.base_roster_update(
+                    roster=roster, expected_version=version, user=request.user, **cd
+                )
+            except StaleEdit as exc:
+                current = exc.current
+                form.refused(exc, current={
+                    name: getattr(current, name) for name in services.BASE_ROSTER_FIELDS
+                })
+                status = STALE_STATUS
+            except ValidationError as exc:
+                _apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"Base roster “{roster.name}” updated.")
+                return redirect("rostering:base_roster_detail", pk=roster.pk)
+        status = status if status != 200 else _form_error_status(form)
+    else:
+        form = BaseRosterEditForm(instance=roster, initial={"version": roster.version})
+    return render(request, "rostering/base_roster_form.html",
+                  {"form": form, "roster": shown, "editing": True}, status=status)
+
+
+@permission_required("rostering.change_rosterperiod", raise_exception=True)
+def roster_period_edit(request, pk):
+    """Change how many cycles a draft period lasts; refused like base_roster_edit when someone
+    changed the period (or published it) since the form was opened."""
+    period = get_object_or_404(RosterPeriod.objects.select_related("base_roster"), pk=pk)
+    status = 200
+    if request.method == "POST":
+        form = RosterPeriodEditForm(request.POST)
+        if form.is_valid():
+            try:
+                period = services.roster_period_update(
+                    period=period, cycles=form.cleaned_data["cycles"],
+                    expected_version=form.cleaned_data["version"], user=request.user,
+                )
+            except StaleEdit as exc:
+                form.refused(exc, current={"cycles": exc.current.cycles}, note=(
+                    f"It is {exc.current.get_status_display()} now."
+                    if exc.current.is_published else ""
+                ))
+                period = exc.current
+                status = STALE_STATUS
+            except ValidationError as exc:
+                _apply_service_errors(form, exc)
+            else:
+                messages.success(request, f"Roster period {period} updated.")
+                return redirect("rostering:roster_period_detail", pk=period.pk)
+        status = status if status != 200 else _form_error_status(form)
+    else:
+        form = RosterPeriodEditForm(initial={"cycles": period.cycles, "version": period.version})
+    return render(request, "rostering/roster_period_edit.html",
+                  {"form": form, "period": period}, status=status)
 
 
 def _partial(request) -> bool:

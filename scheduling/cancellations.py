@@ -31,14 +31,12 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from clients.notice import NoticeWindow, default_window, is_short_notice, window_of
 from clients.wallclock import to_local, zone
-from rostering.models import Notification
 from sessions_app.bookings import booking_clashes, books, is_active_status, links_sync
 from sessions_app.constraints import is_booking_clash
 from sessions_app.models import (
@@ -49,10 +47,10 @@ from sessions_app.models import (
     SessionWorker,
 )
 
-from . import tasks
+from .changes import CHANGE_PERMISSION, MODIFIABLE_STATUSES, notify_workers
 
-PERMISSION = "sessions_app.change_session"
-CANCELLABLE = (Session.Status.DRAFT, Session.Status.ROSTERED, Session.Status.IN_PROGRESS)
+PERMISSION = CHANGE_PERMISSION  # the session menu's: Coordinators and Schedulers have it
+CANCELLABLE = MODIFIABLE_STATUSES
 
 
 # --- what the form shows: short notice and claimable, per client -----------------------------
@@ -331,53 +329,20 @@ def _chosen(links, client_ids) -> list:
 
 # --- notifications ---------------------------------------------------------------------------
 def _notify(session: Session, *, kind: str, stamp: datetime.datetime) -> int:
-    """One notification per worker of the session about this cancellation (or its undoing):
-    the event key names the session and the moment it was cancelled, so doing it again
+    """One notification per worker of the session about this cancellation (or its undoing),
+    through the session menu's one notice per worker per change (`changes.notify_workers`):
+    the change key names the session and the moment it was cancelled, so doing it again
     notifies nobody twice. Sent by email after commit."""
     tz = zone(session.site.time_zone)
     s, e = to_local(session.start, tz), to_local(session.end, tz)
     ends = f"{e:%H:%M}" if s.date() == e.date() else f"{e:%a %-d %b %H:%M}"
     when = f"{s:%a %-d %b %Y %H:%M}–{ends}"
-    event = f"{kind}:{session.pk}:{stamp.isoformat()}"
+    key = f"{kind}:{session.pk}:{stamp.astimezone(datetime.UTC):%Y%m%dT%H%M%S.%f}"
     if kind == "cancelled":
         subject, line = f"Cancelled: {session.subject}, {when}", "has been cancelled"
     else:
         subject, line = f"Back on: {session.subject}, {when}", "is back on, as rostered"
-    notes = [
-        Notification(
-            worker_id=w["worker_id"], session=session, event=event,
-            email=w["worker__email"] or "", subject=subject[:255],
-            body="\n".join([
-                f"Hello {w['worker__first_name']},", "",
-                f"Your session {session.subject} ({session.site.name}), {when}, {line}.", "",
-                "Times are local to the site.", "",
-            ]),
-        )
-        for w in SessionWorker.objects.filter(session=session)
-        .values("worker_id", "worker__first_name", "worker__email").order_by("worker_id")
-    ]
-    created = Notification.objects.bulk_create(notes, ignore_conflicts=True)
-    if notes:
-        transaction.on_commit(lambda: tasks.send_session_notifications.delay(session.pk, event))
-    return len(created)
-
-
-def session_notifications_send(*, session_id: int, event: str) -> int:
-    """Email a session's notifications of one event not sent yet. Idempotent: sent ones are
-    marked and skipped; two senders at once skip each other's rows (skip_locked)."""
-    with transaction.atomic():
-        pending = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(event=event, session_id=session_id, sent_at__isnull=True)
-            .exclude(email="").order_by("pk")
-        )
-        if not pending:
-            return 0
-        messages = [EmailMessage(n.subject, n.body, None, [n.email]) for n in pending]
-        with get_connection() as email_connection:
-            email_connection.send_messages(messages)
-        now = timezone.now()
-        for n in pending:
-            n.sent_at = now
-        Notification.objects.bulk_update(pending, ["sent_at"])
-    return len(messages)
+    text = f"Your session {session.subject} ({session.site.name}), {when}, {line}."
+    workers = SessionWorker.objects.filter(session=session).values_list("worker_id", flat=True)
+    return notify_workers(change_key=key, notices={w: [text] for w in workers},
+                          subject=subject)

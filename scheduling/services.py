@@ -24,7 +24,7 @@ from itertools import groupby
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from clients.wallclock import to_local, zone
@@ -147,7 +147,7 @@ def _run(job: Job):
     for start in range(0, len(pending), CHUNK):
         chunk = pending[start:start + CHUNK]
         with transaction.atomic():
-            _write_chunk(chunk, verdicts)
+            _write_chunk(chunk, verdicts, by_id=job.requested_by_id)
             if not job_progress(job_id=job.pk, advance=len(chunk)):
                 raise _NoLongerActive
     counts = defaultdict(int)
@@ -187,7 +187,7 @@ def _summary(counts, warned: int) -> str:
     return text
 
 
-def _write_chunk(chunk: list[RosterOutcome], verdicts):
+def _write_chunk(chunk: list[RosterOutcome], verdicts, *, by_id=None):
     """Lock the chunk's sessions; the accepted Draft ones become Rostered with their links
     booking; every outcome recorded. One set-based write for the chunk; occurrence by
     occurrence only when the database refuses a double booking (a race lost)."""
@@ -213,12 +213,12 @@ def _write_chunk(chunk: list[RosterOutcome], verdicts):
             o.result, o.reasons = RosterOutcome.Result.DRAFT, v.reasons
     try:
         with transaction.atomic():
-            _roster([o.session_id for o in accepted])
+            _roster([o.session_id for o in accepted], by_id=by_id)
     except IntegrityError as exc:
         if not is_booking_clash(exc):
             raise
         for o in accepted:
-            _roster_one(o)
+            _roster_one(o, by_id=by_id)
     else:
         for o in accepted:
             o.result, o.reasons = RosterOutcome.Result.ROSTERED, []
@@ -227,21 +227,22 @@ def _write_chunk(chunk: list[RosterOutcome], verdicts):
     )
 
 
-def _roster(ids: list[int]):
+def _roster(ids: list[int], *, by_id=None):
     if not ids:
         return
     now = timezone.now()
     Session.objects.filter(pk__in=ids, status=Session.Status.DRAFT).update(
-        status=Session.Status.ROSTERED, updated_at=now
+        status=Session.Status.ROSTERED, updated_at=now, updated_by_id=by_id,
+        version=F("version") + 1,  # an open session form is told (sessions_app.versioning)
     )
     links_sync(sessions=Session.objects.filter(pk__in=ids))
 
 
-def _roster_one(o: RosterOutcome):
+def _roster_one(o: RosterOutcome, *, by_id=None):
     """One occurrence in its own savepoint: Rostered, or Draft naming the session that won."""
     try:
         with transaction.atomic():
-            _roster([o.session_id])
+            _roster([o.session_id], by_id=by_id)
     except IntegrityError as exc:
         if not is_booking_clash(exc):
             raise

@@ -4,7 +4,7 @@ carries on where it stopped)."""
 
 from celery import shared_task
 
-from . import cancellations, services
+from . import services
 
 
 @shared_task
@@ -25,8 +25,3 @@ def send_roster_notifications(job_id: int) -> int:
     """Email the workers rostered by a Save and Roster job (one message each, once)."""
     return services.roster_notifications_send(job_id=job_id)
 
-
-@shared_task(acks_late=True)
-def send_session_notifications(session_id: int, event: str) -> int:
-    """Email the workers of a cancelled (or back on) session, once each."""
-    return cancellations.session_notifications_send(session_id=session_id, event=event)

@@ -338,6 +338,7 @@ def session_initial(session: Session) -> dict:
         "service_types": [st.pk for st in session.service_types.all()],
         "comments": session.comments,
         "employee_message": session.employee_message,
+        "version": session.version,
     }
 
 

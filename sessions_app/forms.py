@@ -42,6 +42,7 @@ from workforce.selectors import assets_for_region, workers_active_on
 from . import recurrence
 from .models import ServiceType, Session, SessionActivity, SessionType
 from .services import group_template_clients
+from .versioning import VersionedFormMixin
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"]
 
@@ -182,7 +183,10 @@ class NarrowedMultipleChoiceField(forms.ModelMultipleChoiceField):
             raise ValidationError(self.misfit(item), code="invalid_choice") from None
 
 
-class SessionForm(forms.Form):
+class SessionForm(VersionedFormMixin, forms.Form):
+    """The session form. `version` (sessions_app.versioning) is the version of the session the
+    form was opened on; required when editing one (`editing=True`), unused for a new one."""
+
     work_type = forms.ChoiceField(
         label="Work type", choices=Session.WorkType.choices, widget=forms.RadioSelect
     )
@@ -255,10 +259,11 @@ class SessionForm(forms.Form):
                      "add_worker": "workers", "remove_worker": "workers"}
     SCALARS = ("work_type", "billable", "session_type", "start", "end", "subject",
                "subject_auto", "site", "region", "group_template", "ratio", "comments",
-               "employee_message", "accept_budget_overrun")
+               "employee_message", "accept_budget_overrun", "version")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].required = editing
         # What the choices depend on, read from the post (or the initial values) before
         # cleaning: a malformed or unknown value simply narrows to nothing.
         self.site = self._pick("site", Site.objects.select_related("region").filter(active=True))

@@ -194,6 +194,13 @@ class Session(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Lost updates (sessions_app.versioning): every write through the services adds one, so a
+    # form opened at one version is refused once another save has happened since.
+    version = models.PositiveIntegerField(default=1, db_default=1, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False, help_text="Who made the latest change, when known.",
+    )
 
     objects = SessionQuerySet.as_manager()
 

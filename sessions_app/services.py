@@ -33,6 +33,7 @@ from .models import (
     SessionSeries,
     SessionWorker,
 )
+from .versioning import actor, bump, check_version
 
 
 @dataclass(frozen=True)
@@ -375,7 +376,8 @@ ATTENDEE_ARGS = ("clients", "workers", "assets", "activities", "service_types")
 
 
 def session_create(
-    *, base_roster=None, roster_period=None, source_session=None, form_token=None, **fields
+    *, base_roster=None, roster_period=None, source_session=None, form_token=None, user=None,
+    **fields,
 ) -> Session:
     """Create a session with its attendees, planned services and activities.
 
@@ -385,20 +387,23 @@ def session_create(
 
     `form_token` makes a form's save idempotent: the token of a form already saved returns
     the session it made instead of a second one (a double click, or two posts at once).
+    `user` is recorded as who changed it last (`updated_by`).
     """
     if form_token and (twin := Session.objects.filter(form_token=form_token).first()):
         return twin
     try:
         return _session_create(
             base_roster=base_roster, roster_period=roster_period,
-            source_session=source_session, form_token=form_token, **fields,
+            source_session=source_session, form_token=form_token, updated_by=actor(user),
+            **fields,
         )
     except _AlreadySaved as exc:
         return exc.session
 
 
 @transaction.atomic
-def _session_create(*, base_roster, roster_period, source_session, form_token, **fields):
+def _session_create(*, base_roster, roster_period, source_session, form_token, updated_by,
+                    **fields):
     attendees = {k: fields.pop(k) for k in ATTENDEE_ARGS if k in fields}
     _check_fields(fields)
     session = Session(
@@ -406,20 +411,32 @@ def _session_create(*, base_roster, roster_period, source_session, form_token, *
         roster_period=roster_period,
         source_session=source_session,
         form_token=form_token or None,
+        updated_by=updated_by,
         **fields,
     )
     return _write(session, attendees=attendees)
 
 
 @transaction.atomic
-def session_update(*, session: Session, **fields) -> Session:
+def session_update(
+    *, session: Session, expected_version: int | None = None, user=None, **fields
+) -> Session:
     """Change a session's details and, for each kind of child passed (`clients`, `workers`,
     `assets`, `activities`, `service_types`), make them as given — in place, so what stays
     keeps its row: a client's cancellation and its reason, planned services' and activities'
-    ids. Kinds not passed are kept as they are."""
+    ids. Kinds not passed are kept as they are.
+
+    Every update is one more `version` of the session, made by `user`. `expected_version`
+    is the version the scheduler's form was opened on: when someone saved the session since,
+    `StaleEdit` (sessions_app.versioning) is raised and nothing is written. None: no check."""
     attendees = {k: fields.pop(k) for k in ATTENDEE_ARGS if k in fields}
     _check_fields(fields)
-    session = Session.objects.select_for_update().get(pk=session.pk)
+    session = (
+        Session.objects.select_for_update(of=("self",)).select_related("site", "updated_by")
+        .get(pk=session.pk)
+    )
+    check_version(session, expected_version, tz=session.site.tzinfo)
+    bump(session, user=user)
     previous_period_id = session.roster_period_id
     for name, value in fields.items():
         setattr(session, name, value)
@@ -489,7 +506,9 @@ def _session_series_create(*, rule, first_start, created_by, form_token, **field
         raise
 
     # The first session: its problems are the form's, reported as session_create does.
-    _write(Session(series=series, start=first_start, **fields), attendees=dict(attendees))
+    by = actor(created_by)
+    _write(Session(series=series, start=first_start, updated_by=by, **fields),
+           attendees=dict(attendees))
 
     lines = _LinesByDate(attendees.get("clients", ()), starts)
     errors: dict[str, list[str]] = {}
@@ -499,7 +518,7 @@ def _session_series_create(*, rule, first_start, created_by, form_token, **field
         try:
             occurrence = _occurrence(first_start, end, days, fields, attendees, lines, day)
             with transaction.atomic():
-                _write(Session(series=series, **occurrence["fields"]),
+                _write(Session(series=series, updated_by=by, **occurrence["fields"]),
                        attendees=occurrence["attendees"])
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():

@@ -52,6 +52,7 @@ from .selectors import (
     worker_search,
 )
 from .services import ActivitySpec, ClientSpec, PlannedServiceSpec
+from .versioning import STALE_STATUS, Change, StaleEdit, show, when
 
 ERROR_FIELDS_SHOWN_IN_SECTIONS = ("planned_services", "activities", "__all__")
 
@@ -306,7 +307,7 @@ def session_form(request, *, session=None, base_roster=None, roster_period=None,
     extra = dict(can_roster=after_save is not None)
     if request.method == "GET":
         if session is not None:
-            form = SessionForm(initial=session_initial(session))
+            form = SessionForm(initial=session_initial(session), editing=True)
             rows, acts = session_planned_rows(session), activity_initial(session)
         else:
             initial = _new_initial(request, base_roster, roster_period)
@@ -317,7 +318,7 @@ def session_form(request, *, session=None, base_roster=None, roster_period=None,
         rec_form = _recurrence_form(request, form) if live_new else None
         return _render(request, form, formset, ctx, **home, **extra, rec_form=rec_form)
 
-    posted = SessionForm(request.POST)
+    posted = SessionForm(request.POST, editing=session is not None)
     action = request.POST.get("_action", "refresh")
     if action in SAVE_ACTIONS:
         formset, ctx = _parts(request, posted, data=request.POST, **home)
@@ -395,11 +396,21 @@ def _save(request, form, formset, ctx, *, session, base_roster, roster_period, r
                 elif session is None:
                     saved = Saved([services.session_create(
                         base_roster=base_roster, roster_period=roster_period,
-                        form_token=cd.get("form_token"), **fields, **attendees,
+                        form_token=cd.get("form_token"), user=request.user,
+                        **fields, **attendees,
                     )])
                 else:
-                    saved = Saved([services.session_update(session=session, **fields,
-                                                           **attendees)])
+                    saved = Saved([services.session_update(
+                        session=session, expected_version=cd["version"], user=request.user,
+                        **fields, **attendees,
+                    )])
+            except StaleEdit as exc:
+                # Someone saved the session since this form was opened: nothing was written;
+                # the scheduler's own input stays in the form, at the current version.
+                _refused(form, formset, ctx, exc)
+                return _render(request, form, formset, ctx, session=session,
+                               base_roster=base_roster, roster_period=roster_period,
+                               status=STALE_STATUS, rec_form=rec_form, can_roster=can_roster)
             except ValidationError as exc:
                 for key, msgs in exc.message_dict.items():
                     if key in form.fields and key not in ERROR_FIELDS_SHOWN_IN_SECTIONS:
@@ -414,6 +425,51 @@ def _save(request, form, formset, ctx, *, session, base_roster, roster_period, r
     return _render(request, form, formset, ctx, session=session, base_roster=base_roster,
                    roster_period=roster_period, status=422, section_errors=section_errors,
                    rec_form=rec_form, can_roster=can_roster)
+
+
+def _refused(form, formset, ctx, exc: StaleEdit):
+    """Describe, field by field, where the refused post differs from the session as saved
+    now (its own values against the current ones: what the other person changed, and what
+    this one is about to change)."""
+    now = session_detail(pk=exc.current.pk)
+    cd = form.cleaned_data
+    if cd.get("region") is None and cd.get("site") is not None:
+        cd["region"] = cd["site"].region  # "The site's region" is what the service saves
+    current = {k: v for k, v in session_initial(now).items() if k != "version"}
+    tz = now.site.tzinfo
+
+    def span(a, b):
+        return f"{when(a)}–{b:%H:%M}"
+
+    kinds = dict(now.activities.model.Kind.choices)
+    mine_acts = sorted(
+        f"{kinds.get(a.kind, a.kind)} {span(a.start.astimezone(tz), a.end.astimezone(tz))}"
+        f"{'' if a.paid else ' (unpaid)'}"
+        for a in _activity_specs(formset)
+    )
+    now_acts = sorted(
+        f"{kinds.get(a.kind, a.kind)} {span(a.start.astimezone(tz), a.end.astimezone(tz))}"
+        f"{'' if a.paid else ' (unpaid)'}"
+        for a in now.activities.all()
+    )
+    mine_ps = sorted(
+        f"{spec.client}: {svc.agreement_line.support_item.item_number} × {show(None, svc.quantity)}"
+        for spec in _client_specs(cd["clients"], ctx) for svc in spec.services
+    )
+    now_ps = sorted(
+        f"{sc.client}: {ps.agreement_line.support_item.item_number} × {show(None, ps.quantity)}"
+        for sc in now.session_clients.all() for ps in sc.planned_services.all()
+    )
+    extra = [
+        Change(label, "; ".join(mine) or "(none)", "; ".join(theirs) or "(none)")
+        for label, mine, theirs in (("Planned services", mine_ps, now_ps),
+                                    ("Session activities", mine_acts, now_acts))
+        if mine != theirs
+    ]
+    note = ""
+    if now.status != Session.Status.DRAFT:
+        note = f"It is {now.get_status_display()} now."
+    form.refused(exc, current=current, extra=extra, note=note)
 
 
 def _client_specs(clients, ctx) -> list[ClientSpec]:

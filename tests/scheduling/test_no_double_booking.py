@@ -206,8 +206,8 @@ def test_two_jobs_rostering_clashing_sessions_at_once_one_wins(
     job_a, job_b, mine, theirs = _two_clashing_requests(make, attempt)
     refused = []  # occurrences the database refused (their checks had passed)
     real = services._roster_one
-    monkeypatch.setattr(services, "_roster_one", lambda o: (refused.append(o.session_id),
-                                                             real(o)))
+    monkeypatch.setattr(services, "_roster_one", lambda o, **kw: (refused.append(o.session_id),
+                                                                   real(o, **kw)))
     _race(lambda: services.roster_run(job_id=job_a.pk),
           lambda: services.roster_run(job_id=job_b.pk))
     assert refused == [theirs.pk]  # the loser's checks passed: the constraint decided

@@ -274,7 +274,7 @@ def test_editing_opens_the_saved_values_and_saves_changes(scheduler_client, worl
     assert "Edit session" in html and 'value="2026-11-03T09:00"' in html
     assert "Ada Lovelace" in html
     r = scheduler_client.post(url, form_data(world, end="2026-11-03T12:00",
-                                             subject="Longer visit"))
+                                             subject="Longer visit", version=session.version))
     assert r.status_code == 302
     session.refresh_from_db()
     assert session.subject == "Longer visit"

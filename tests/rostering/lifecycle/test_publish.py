@@ -177,6 +177,25 @@ def test_publishing_twice_does_nothing_the_second_time(
     assert Notification.objects.count() == 2
 
 
+def test_publishing_is_a_new_version_of_the_period_and_each_session_it_rosters(
+    pw, staffed, validate, scheduler
+):
+    """A session or period form opened before the publish is refused afterwards
+    (sessions_app.versioning), naming the publisher."""
+    from sessions_app.services import session_update
+    from sessions_app.versioning import StaleEdit
+
+    validate()
+    roster_period_publish(period=pw["period"], acknowledged_warnings=False,
+                          acknowledged_earlier_unpublished=False, user=scheduler)
+    period = RosterPeriod.objects.get(pk=pw["period"].pk)
+    assert period.version == 2 and period.updated_by == scheduler
+    sessions = Session.objects.filter(roster_period=period)
+    assert {(s.version, s.updated_by_id) for s in sessions} == {(2, scheduler.pk)}
+    with pytest.raises(StaleEdit, match="Changed by sam at"):
+        session_update(session=sessions.first(), expected_version=1, comments="old form")
+
+
 def test_sending_again_sends_nothing(pw, staffed, validate):
     validate()
     publish(pw["period"])

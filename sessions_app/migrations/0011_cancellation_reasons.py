@@ -29,7 +29,7 @@ def ndis_reasons(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sessions_app', '0009_booking_ranges_no_double_booking'),
+        ('sessions_app', '0010_session_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

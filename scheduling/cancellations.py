@@ -46,6 +46,7 @@ from sessions_app.models import (
     SessionClient,
     SessionWorker,
 )
+from sessions_app.versioning import bump
 
 from .changes import CHANGE_PERMISSION, MODIFIABLE_STATUSES, notify_workers
 
@@ -177,17 +178,20 @@ def _cancel(session, links, chosen, reason, details, user, now) -> Cancelled:
         "short_notice", "claimable",
     ])
     result = Cancelled(session, [link.client_id for link in chosen], notices, False)
+    bump(session, user=user, now=now)  # an open session form is told (sessions_app.versioning)
+    fields = ["version", "updated_by", "updated_at"]
     if len(chosen) == len(links):  # nobody left: the session is off
         was = session.status
         session.status_before_cancel = was
         session.status = Session.Status.CANCELLED
         session.cancelled_at = now
-        session.save(update_fields=["status", "status_before_cancel", "cancelled_at",
-                                    "updated_at"])
+        session.save(update_fields=[*fields, "status", "status_before_cancel", "cancelled_at"])
         links_sync(sessions=Session.objects.filter(pk=session.pk))
         result.session_cancelled = True
         if is_active_status(was):  # its workers were told of it: tell them it is off
             result.workers_notified = _notify(session, kind="cancelled", stamp=now)
+    else:
+        session.save(update_fields=fields)
     return result
 
 
@@ -234,17 +238,21 @@ def cancellation_undo(*, session: Session, client_ids=None, user,
             "short_notice", "claimable",
         ])
         result = Undone(session, [link.client_id for link in chosen], False)
+        bump(session, user=user, now=now)
+        fields = ["version", "updated_by", "updated_at"]
         if session.status == Session.Status.CANCELLED:
             stamp = session.cancelled_at or now
             session.status = session.status_before_cancel or Session.Status.DRAFT
             session.status_before_cancel = ""
             session.cancelled_at = None
-            session.save(update_fields=["status", "status_before_cancel", "cancelled_at",
-                                        "updated_at"])
+            session.save(update_fields=[*fields, "status", "status_before_cancel",
+                                        "cancelled_at"])
             if books(session):
                 _book_again(session)
                 result.workers_notified = _notify(session, kind="back_on", stamp=stamp)
             result.session_restored = True
+        else:
+            session.save(update_fields=fields)
         return result
 
 

@@ -81,11 +81,14 @@ def test_the_ndis_reasons_come_with_the_product():
 def test_one_client_of_a_group_is_cancelled_and_the_session_goes_on(
     group, live, coordinator, nsdh
 ):
+    before = group.version
     result = session_clients_cancel(session=group, client_ids=[live["ada"].pk], reason=nsdh,
                                     details="Flu", user=coordinator, now=SHORT)
     assert not result.session_cancelled
     group.refresh_from_db()
     assert group.status == Session.Status.ROSTERED
+    # An open session form is told someone changed the session meanwhile.
+    assert (group.version, group.updated_by) == (before + 1, coordinator)
     ada, bea = links(group)["Ada"], links(group)["Bea"]
     assert ada.status == SessionClient.Status.CANCELLED
     assert (ada.reason, ada.cancellation_reason, ada.cancelled_by) == (nsdh, "Flu", coordinator)

@@ -70,8 +70,8 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "region", "time_zone", "address", "active"]
-    list_filter = ["active", "region", "time_zone"]
+    list_display = ["name", "region", "state", "time_zone", "address", "active"]
+    list_filter = ["active", "region", "state", "time_zone"]
     search_fields = ["name", "address", "region__name"]
     ordering = ["name"]
     list_select_related = ["region"]
@@ -122,8 +122,9 @@ class ClientAdmin(ChangelistPrefetchMixin, admin.ModelAdmin):
 
 @admin.register(SupportItem)
 class SupportItemAdmin(admin.ModelAdmin):
-    list_display = ["item_number", "name", "unit", "price", "active"]
-    list_filter = ["active", "unit"]
+    list_display = ["item_number", "name", "unit", "price", "cancellation_notice_days",
+                    "notice_in_business_days", "active"]
+    list_filter = ["active", "unit", "notice_in_business_days"]
     search_fields = ["item_number", "name"]
     ordering = ["item_number"]
     list_per_page = 100

@@ -62,6 +62,37 @@ class RegionAccess(models.Model):
 
     def __str__(self):
         return f"Region access of {self.user}"
+# Australia's states and territories, as the `holidays` package names their subdivisions.
+class State(models.TextChoices):
+    NSW = "NSW", "New South Wales"
+    VIC = "VIC", "Victoria"
+    QLD = "QLD", "Queensland"
+    WA = "WA", "Western Australia"
+    SA = "SA", "South Australia"
+    TAS = "TAS", "Tasmania"
+    ACT = "ACT", "Australian Capital Territory"
+    NT = "NT", "Northern Territory"
+
+
+# The state of each Australian IANA time zone: a sensible first guess for a site's state.
+TIME_ZONE_STATES = {
+    "Australia/Sydney": State.NSW, "Australia/NSW": State.NSW,
+    "Australia/Broken_Hill": State.NSW, "Australia/Lord_Howe": State.NSW,
+    "Australia/Melbourne": State.VIC, "Australia/Victoria": State.VIC,
+    "Australia/Brisbane": State.QLD, "Australia/Lindeman": State.QLD,
+    "Australia/Queensland": State.QLD,
+    "Australia/Perth": State.WA, "Australia/Eucla": State.WA, "Australia/West": State.WA,
+    "Australia/Adelaide": State.SA, "Australia/South": State.SA,
+    "Australia/Hobart": State.TAS, "Australia/Tasmania": State.TAS,
+    "Australia/Currie": State.TAS,
+    "Australia/Canberra": State.ACT, "Australia/ACT": State.ACT,
+    "Australia/Darwin": State.NT, "Australia/North": State.NT,
+}
+
+
+def state_for_time_zone(time_zone: str) -> str:
+    """The state a site in this time zone is most likely in (New South Wales if unknown)."""
+    return TIME_ZONE_STATES.get(time_zone, State.NSW)
 
 
 class Site(models.Model):
@@ -73,6 +104,10 @@ class Site(models.Model):
         default="Australia/Sydney",
         validators=[validate_time_zone],
         help_text="IANA time zone of the site, e.g. Australia/Sydney or Australia/Perth.",
+    )
+    state = models.CharField(
+        max_length=3, choices=State, default=State.NSW, db_default=State.NSW,
+        help_text="The state or territory whose public holidays are not business days here.",
     )
     address = models.CharField(max_length=255, blank=True)
     active = models.BooleanField(default=True)
@@ -127,6 +162,18 @@ class SupportItem(models.Model):
         max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
     )
     active = models.BooleanField(default=True)
+    # The notice a client must give to cancel without it being short notice (NDIS: 7 clear
+    # days for disability-support-worker supports, 2 clear business days for others).
+    cancellation_notice_days = models.PositiveSmallIntegerField(
+        null=True, blank=True,
+        help_text="Clear days of notice for a cancellation not to be short notice. Blank: "
+        "the organisation's default (settings.CANCELLATION_NOTICE_DEFAULT).",
+    )
+    notice_in_business_days = models.BooleanField(
+        default=False, db_default=False,
+        help_text="Count the notice in business days (skipping weekends and the site's "
+        "public holidays) rather than calendar days.",
+    )
 
     class Meta:
         ordering = ["item_number"]

@@ -260,3 +260,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# Short-notice cancellations: the notice a support item needs when it does not say
+# (clients.SupportItem.cancellation_notice_days blank): NDIS's 2 clear business days.
+CANCELLATION_NOTICE_DEFAULT = {"days": 2, "business_days": True}

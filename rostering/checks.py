@@ -483,12 +483,11 @@ def check_budgets(ctx: _Context) -> list[Issue]:
     which the line goes over budget; the issue is linked to it.
     """
     lines = _planned_in_period(ctx).values("agreement_line_id")
-    scope = PlannedService.objects.filter(
+    # Scheduled clients of sessions not cancelled, and claimable (short-notice) cancellations.
+    scope = PlannedService.objects.in_budget().filter(
         Q(session_client__session__roster_period=ctx.period)
         | Q(session_client__session__in=live_sessions().values("pk")),
         agreement_line_id__in=lines,
-        session_client__session__status__in=NOT_CANCELLED,
-        session_client__status=SessionClient.Status.SCHEDULED,
     )
     order = [F("session_client__session__start").asc(), F("id").asc()]
     in_period = Case(

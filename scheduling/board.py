@@ -76,6 +76,8 @@ def block_html(b: Block, kind: str) -> str:
         classes += " clip-start"
     if b.clipped_end:
         classes += " clip-end"
+    if s.short_notice:
+        classes += " short-notice"
     if kind == "client":
         text = escape(b.text)
     else:
@@ -125,7 +127,11 @@ def _names(people) -> str:
 
 
 def _clients_text(s: BoardSession) -> str:
-    return ", ".join(f"{name} (cancelled)" if off else name for _, name, off in s.clients)
+    return ", ".join(
+        (f"{name} (cancelled, short notice)" if pk in s.short_notice else f"{name} (cancelled)")
+        if off else name
+        for pk, name, off in s.clients
+    )
 
 
 def _hm(t: datetime.datetime) -> str:

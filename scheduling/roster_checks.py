@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 
 from clients.formatting import nice_date
 from clients.wallclock import to_local, zone
@@ -245,10 +245,11 @@ def plan_occurrences(sessions: list[Session]) -> dict[int, Verdict]:
     used = defaultdict(Decimal)
     if line_ids:
         for r in (
-            PlannedService.objects.filter(
+            PlannedService.objects.in_budget().filter(
+                # Worked sessions' scheduled clients, and claimable (short-notice) cancellations.
+                Q(session_client__session__status__in=WORKED)
+                | Q(session_client__claimable=True),
                 agreement_line_id__in=line_ids,
-                session_client__status=SessionClient.Status.SCHEDULED,
-                session_client__session__status__in=WORKED,
             )
             .exclude(session_client__session_id__in=ids)
             .values("agreement_line_id")

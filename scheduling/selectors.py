@@ -99,6 +99,7 @@ class BoardSession:
     ratio: str
     workers: list[tuple[int, str]] = field(default_factory=list)
     clients: list[tuple[int, str, bool]] = field(default_factory=list)  # (id, name, cancelled)
+    short_notice: set[int] = field(default_factory=set)  # clients cancelled at short notice
 
 
 @dataclass
@@ -202,18 +203,20 @@ def live_board(
             .values_list("session_id", "worker_id", "worker__first_name", "worker__last_name")
         ):
             by_pk[session_id].workers.append((worker_id, _person(first, last)))
-        for session_id, client_id, status, first, last, preferred in (
+        for session_id, client_id, status, short, first, last, preferred in (
             SessionClient.objects.filter(session_id__in=chosen)
             .order_by("client__last_name", "client__first_name", "client_id")
             .values_list(
-                "session_id", "client_id", "status", "client__first_name",
+                "session_id", "client_id", "status", "short_notice", "client__first_name",
                 "client__last_name", "client__preferred_name",
             )
         ):
+            cancelled = status == SessionClient.Status.CANCELLED
             by_pk[session_id].clients.append(
-                (client_id, _person(first, last, preferred),
-                 status == SessionClient.Status.CANCELLED)
+                (client_id, _person(first, last, preferred), cancelled)
             )
+            if cancelled and short:
+                by_pk[session_id].short_notice.add(client_id)
     return BoardRows(kind=rows, page=page, none_row=with_none, sessions=board)
 
 

@@ -24,3 +24,4 @@ def roster_job(job_id: int) -> str:
 def send_roster_notifications(job_id: int) -> int:
     """Email the workers rostered by a Save and Roster job (one message each, once)."""
     return services.roster_notifications_send(job_id=job_id)
+

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import client_views, history_views, launcher_views, menu_placeholders, menu_views, views
+from . import cancel_views, client_views, history_views, launcher_views, menu_views, views
 
 app_name = "scheduling"
 
@@ -9,15 +9,7 @@ urlpatterns = [
     path("scheduling/", views.live, name="live"),
     path("scheduling/launcher/", launcher_views.launcher, name="launcher"),
     path("scheduling/sessions/new/", views.new_session, name="new_session"),
-    path(
-        "scheduling/sessions/<int:pk>/history/", history_views.session_history,
-        name="session_history",
-    ),
     path("scheduling/roster-jobs/<int:job_id>/", views.roster_job, name="roster_job"),
-    path(
-        "scheduling/sessions/<int:pk>/clients/", client_views.modify_clients,
-        name="modify_clients",
-    ),
     path(
         "scheduling/roster-jobs/<int:job_id>/again/", views.roster_job_again,
         name="roster_job_again",
@@ -28,10 +20,15 @@ urlpatterns = [
          name="modify_workers"),
     path("scheduling/sessions/<int:pk>/workers/options/", menu_views.modify_workers_options,
          name="modify_workers_options"),
+    path("scheduling/sessions/<int:pk>/clients/", client_views.modify_clients,
+         name="modify_clients"),
     path("scheduling/sessions/<int:pk>/times/", menu_views.modify_times, name="modify_times"),
     path("scheduling/sessions/<int:pk>/activities/", menu_views.modify_activities,
          name="modify_activities"),
-    # Placeholders for the items other branches build (scheduling/menu_placeholders.py).
-    path("scheduling/sessions/<int:pk>/cancel/", menu_placeholders.coming,
+    path("scheduling/sessions/<int:pk>/cancel/", cancel_views.cancel_session,
          name="cancel_session"),
+    path("scheduling/sessions/<int:pk>/cancel/undo/", cancel_views.undo_cancellation,
+         name="undo_cancellation"),
+    path("scheduling/sessions/<int:pk>/history/", history_views.session_history,
+         name="session_history"),
 ]

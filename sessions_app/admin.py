@@ -26,6 +26,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from clients.admin import ChangelistPrefetchMixin, ChoiceSelectRelatedMixin
 
 from .models import (
+    CancellationReason,
     PlannedService,
     ServiceType,
     Session,
@@ -189,8 +190,10 @@ class SessionClientInline(ReadOnlyInline, admin.TabularInline):
     fields = [
         "client",
         "status",
+        "reason",
         "cancellation_reason",
         "short_notice",
+        "claimable",
         "planned_services_summary",
     ]
     readonly_fields = ["planned_services_summary"]
@@ -204,7 +207,7 @@ class SessionClientInline(ReadOnlyInline, admin.TabularInline):
         return (
             super()
             .get_queryset(request)
-            .select_related("client", "session")
+            .select_related("client", "session", "reason")
             .prefetch_related(Prefetch("planned_services", queryset=_planned_services_qs()))
         )
 
@@ -451,10 +454,13 @@ class SessionClientAdmin(
         "session",
         "session_start",
         "status",
+        "reason",
         "short_notice",
+        "claimable",
         "planned_services_summary",
     ]
-    list_filter = ["status", "short_notice", "session__site__region", "session__site"]
+    list_filter = ["status", "short_notice", "claimable", "reason", "session__site__region",
+                   "session__site"]
     search_fields = [
         "client__last_name",
         "client__first_name",
@@ -464,7 +470,7 @@ class SessionClientAdmin(
     ]
     ordering = ["-session__start", "client__last_name"]
     autocomplete_fields = ["session", "client"]
-    list_select_related = ["client", "session__site"]
+    list_select_related = ["client", "session__site", "reason"]
     fk_select_related = {"session": ("site",)}
     show_full_result_count = False
     list_per_page = 50
@@ -630,3 +636,17 @@ class SessionSeriesAdmin(WrittenByTheSessionForm, admin.ModelAdmin):
     @admin.display(description="Sessions", ordering="session_count")
     def session_count(self, obj):
         return obj.session_count
+
+
+@admin.register(CancellationReason)
+class CancellationReasonAdmin(admin.ModelAdmin):
+    """NDIS's reasons come with the product; a provider adds its own (or retires one: untick
+    Active, as reasons already given must stay)."""
+
+    list_display = ["code", "label", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "label"]
+    ordering = ["code"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False

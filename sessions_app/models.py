@@ -94,6 +94,21 @@ class ServiceType(models.Model):
         return self.name
 
 
+class CancellationReason(models.Model):
+    """Why a client's session was cancelled: NDIS's codes (NSDH, NSDF, NSDT, NSDO, made by a
+    data migration) and any the provider adds in the admin."""
+
+    code = models.CharField(max_length=20, unique=True)
+    label = models.CharField(max_length=150)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} — {self.label}"
+
+
 class SessionQuerySet(models.QuerySet):
     def live(self):
         """Sessions on the live schedule: those of published periods and those made there."""
@@ -214,6 +229,12 @@ class Session(models.Model):
         SessionSeries, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="sessions", db_index=False,
         help_text="The recurring session this one is an occurrence of.",
+    )
+    # Set when the session became Cancelled, for undoing it (scheduling.cancellations).
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    status_before_cancel = models.CharField(
+        max_length=20, choices=Status, blank=True, editable=False, db_default="",
+        help_text="The status the session had when it was cancelled: an undo restores it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -350,9 +371,23 @@ class SessionClient(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="session_clients")
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="session_links")
     status = models.CharField(max_length=20, choices=Status, default=Status.SCHEDULED)
-    cancellation_reason = models.CharField(max_length=255, blank=True)
+    reason = models.ForeignKey(
+        CancellationReason, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="cancellation reason",
+    )
+    # Free-text details of the cancellation (the reason itself is `reason`).
+    cancellation_reason = models.CharField("details", max_length=255, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
     short_notice = models.BooleanField(default=False)
+    claimable = models.BooleanField(
+        default=False, db_default=False,
+        help_text="A short-notice cancellation: its planned services are still claimed and "
+        "count against the agreement's budget. Other cancellations release them.",
+    )
 
     history = _history(foreign_keys=["session", "client"], indexed=["session"])
 
@@ -374,8 +409,23 @@ class SessionClient(models.Model):
                     {"client": f"{self.client} is not associated with {self.session.site}."},
                     code="client_not_at_site",
                 )
-        if self.status == self.Status.CANCELLED and not self.cancellation_reason:
-            raise ValidationError({"cancellation_reason": "Give a reason for the cancellation."})
+        if self.status == self.Status.CANCELLED and not (
+            self.reason_id or self.cancellation_reason
+        ):
+            raise ValidationError({"reason": "Give a reason for the cancellation."})
+
+
+class PlannedServiceQuerySet(models.QuerySet):
+    def in_budget(self):
+        """Planned services that use their agreement line's budget: those of clients still
+        scheduled in sessions not cancelled, and those of short-notice cancellations (still
+        claimable). Any other cancellation releases them."""
+        return self.filter(
+            Q(session_client__status=SessionClient.Status.SCHEDULED)
+            & ~Q(session_client__session__status=Session.Status.CANCELLED)
+            | Q(session_client__status=SessionClient.Status.CANCELLED,
+                session_client__claimable=True)
+        )
 
 
 class PlannedService(models.Model):
@@ -409,6 +459,8 @@ class PlannedService(models.Model):
         foreign_keys=["session_client", "agreement_line", "group_template_item", "support_item"],
         indexed=["session_client"],
     )
+
+    objects = PlannedServiceQuerySet.as_manager()
 
     class Meta:
         ordering = ["session_client", "support_item__item_number"]

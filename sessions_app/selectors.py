@@ -240,8 +240,9 @@ def first_site_with_sessions(**home):
 
 def agreement_line_usage(*, line_ids, exclude_session_id=None, exclude_session_ids=()) -> dict:
     """Quantity already planned on each agreement line, across all sessions (but those
-    excluded: the ones being changed)."""
-    qs = PlannedService.objects.filter(agreement_line_id__in=line_ids)
+    excluded: the ones being changed): clients still scheduled, and short-notice cancellations
+    (claimable); other cancellations are released."""
+    qs = PlannedService.objects.in_budget().filter(agreement_line_id__in=line_ids)
     excluded = [*exclude_session_ids, *([exclude_session_id] if exclude_session_id else [])]
     if excluded:
         qs = qs.exclude(session_client__session_id__in=excluded)

@@ -103,6 +103,7 @@ EXPECTED = {
     "scheduling:modify_activities": {"GET": everyone(obj=True), "POST": everyone(obj=True)},
     "scheduling:modify_clients": {"GET": everyone(obj=True), "POST": everyone(obj=True)},
     "scheduling:cancel_session": {"GET": everyone(obj=True), "POST": everyone(obj=True)},
+    "scheduling:undo_cancellation": {"GET": method_not_allowed(), "POST": everyone(obj=True)},
     "rostering:base_roster_list": {"GET": everyone(), "POST": everyone()},
     "rostering:base_roster_create": {"GET": only(*PLANNERS), "POST": only(*PLANNERS)},
     "rostering:base_roster_detail": {"GET": everyone(obj=True), "POST": everyone(obj=True)},

@@ -160,6 +160,11 @@ SUPPORT_ITEMS = (
     (TRANSPORT, "Activity Based Transport", "km", "1.00"),
 )
 
+# Supports a disability support worker delivers: 7 clear days' notice to cancel them (others
+# take the organisation's default, settings.CANCELLATION_NOTICE_DEFAULT).
+DSW_NOTICE_DAYS = 7
+NOT_DSW = {HOUSEHOLD, PROVIDER_TRAVEL, TRANSPORT}
+
 SESSION_TYPES = {
     "Personal Care": ("ndis-worker-screening", "manual-handling"),
     "Community Access": ("ndis-worker-screening",),
@@ -211,7 +216,8 @@ def build_catalogue(build: Build) -> Catalogue:
     items, new = build.ensure(
         SupportItem,
         [
-            SupportItem(item_number=num, name=name, unit=unit, price=Decimal(price))
+            SupportItem(item_number=num, name=name, unit=unit, price=Decimal(price),
+                        cancellation_notice_days=None if num in NOT_DSW else DSW_NOTICE_DAYS)
             for num, name, unit, price in SUPPORT_ITEMS
         ],
         lambda o: o.item_number,
@@ -279,6 +285,7 @@ def build_places(build: Build) -> Places:
             name=f"{suburb} {suffix}",
             region=regions[region_spec.code],
             time_zone=region_spec.time_zone,
+            state=state,
             address=(f"{rng.randint(1, 240)} {rng.choice(STREETS)}, "
                      f"{suburb} {state} {postcode}"),
         ))

@@ -417,7 +417,7 @@ def make_workers(count):
 CHANGELISTS = {
     # model: (make rows, max queries for a page)
     Session: (make_sessions, 9),
-    SessionClient: (make_sessions, 7),
+    SessionClient: (make_sessions, 8),  # + the cancellation reasons of its filter
     PlannedService: (make_sessions, 5),
     Client: (make_clients, 7),
     Worker: (make_workers, 6),

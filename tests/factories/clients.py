@@ -23,6 +23,7 @@ class SiteFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Site {n}")
     region = factory.SubFactory(RegionFactory)
     time_zone = "Australia/Sydney"
+    state = factory.LazyAttribute(lambda o: models.state_for_time_zone(o.time_zone))
     address = factory.Faker("street_address", locale="en_AU")
 
 

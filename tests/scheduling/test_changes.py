@@ -18,6 +18,7 @@ from scheduling.changes import (
     sessions_in_scope,
 )
 from sessions_app.models import Session, SessionSeries
+from tests.factories import give_regions
 from tests.factories.clients import SiteFactory
 from tests.factories.rostering import BaseRosterFactory, WorkerFactory
 from tests.factories.sessions import SessionFactory
@@ -27,7 +28,7 @@ SYD = zoneinfo.ZoneInfo("Australia/Sydney")
 
 
 def _user(django_user_model, name, role=None):
-    user = django_user_model.objects.create_user(name, password="pw-12345678")
+    user = give_regions(django_user_model.objects.create_user(name, password="pw-12345678"))
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user

@@ -24,6 +24,7 @@ from tests.factories import (
     ClientFactory,
     ServiceAgreementLineFactory,
     SiteFactory,
+    give_regions,
 )
 from tests.scheduling.conftest import at
 
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def coordinator(django_user_model):
-    user = django_user_model.objects.create_user("coord", password="pw-12345678")
+    user = give_regions(django_user_model.objects.create_user("coord", password="pw-12345678"))
     user.groups.add(Group.objects.get(name="Coordinator"))
     return user
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from sessions_app.models import PlannedService, Session, SessionClient
 from sessions_app.services import ClientSpec, PlannedServiceSpec, session_create
-from tests.factories import ClientFactory, ServiceAgreementLineFactory, SiteFactory
+from tests.factories import ClientFactory, ServiceAgreementLineFactory, SiteFactory, give_regions
 from tests.scheduling.conftest import at, menu_post
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def coordinator(client, django_user_model):
-    user = django_user_model.objects.create_user("coord", password="pw-12345678")
+    user = give_regions(django_user_model.objects.create_user("coord", password="pw-12345678"))
     user.groups.add(Group.objects.get(name="Coordinator"))
     client.force_login(user)
     return user

@@ -126,6 +126,17 @@ def test_statuses_and_cancelled_clients(scheduler_client, world):
     assert "Bea Arthur (cancelled)" in html  # in the block's title (its description) too
     for label in ("Draft", "Rostered", "In Progress", "Complete", "Cancelled"):
         assert f"</span>{label}</li>" in html  # the legend
+    assert ' short-notice"' not in html  # no block flagged
+
+
+def test_a_short_notice_cancellation_is_flagged_on_its_block(scheduler_client, world):
+    link = world["syd9"].session_clients.get()
+    link.status, link.cancellation_reason, link.short_notice = "cancelled", "NSDH", True
+    link.save()
+    _, html = get(scheduler_client, rows="worker")
+    row = row_of(html, "Will Weaver")
+    assert "<s>Bea Arthur</s>" in row and ' short-notice"' in row
+    assert "Bea Arthur (cancelled, short notice)" in row
 
 
 @pytest.mark.parametrize(

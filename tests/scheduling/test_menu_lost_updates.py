@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sessions_app.models import Session
+from tests.factories import give_regions
 from tests.scheduling.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def _coordinator(django_user_model, name):
-    user = django_user_model.objects.create_user(name, password="pw-12345678")
+    user = give_regions(django_user_model.objects.create_user(name, password="pw-12345678"))
     user.groups.add(Group.objects.get(name="Coordinator"))
     client = Client()
     client.force_login(user)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from scheduling.board import build_board
 from scheduling.selectors import live_board, live_sessions_in_days
 from sessions_app.models import Session, SessionSeries
-from tests.factories import WorkerFactory
+from tests.factories import WorkerFactory, give_regions
 from tests.factories.rostering import BaseRosterFactory, RosterPeriodFactory
 from tests.scheduling.conftest import at, menu_post
 
@@ -19,7 +19,9 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def _login(client, django_user_model, role, name=None):
-    user = django_user_model.objects.create_user(name or role.lower(), password="pw-12345678")
+    user = give_regions(
+        django_user_model.objects.create_user(name or role.lower(), password="pw-12345678")
+    )
     if role != "none":
         user.groups.add(Group.objects.get(name=role))
     client.force_login(user)
@@ -150,7 +152,14 @@ def test_a_refused_session_answers_403_with_the_reason(client, django_user_model
     _login(client, django_user_model, "none", name="nobody")
     for name in ("modify_workers", "modify_times", "modify_activities"):
         response = client.get(reverse(f"scheduling:{name}", args=[session.pk]), **HTMX)
-        assert response.status_code == 403 and "Your role" in response.content.decode()
+        # A user without a role sees only the page saying so (scheduling.middleware).
+        assert response.status_code == 403 and "has no role yet" in response.content.decode()
+    Session.objects.filter(pk=session.pk).update(status="complete")
+    _login(client, django_user_model, "Coordinator", name="cora")
+    for name in ("modify_workers", "modify_times", "modify_activities"):
+        response = client.get(reverse(f"scheduling:{name}", args=[session.pk]), **HTMX)
+        assert response.status_code == 403
+        assert "only Draft, Rostered and In Progress" in response.content.decode()
 
 
 def test_the_ranked_list_puts_free_workers_first_and_says_why_others_are_not(
@@ -177,9 +186,10 @@ def test_modify_workers_runs_a_constant_number_of_queries(
 ):
     _login(client, django_user_model, "Coordinator")
     url = _candidates_queries(client, live, session, n)
-    # 15: the one selector of the menu (scheduling.selectors.session_for_menu) also reads the
-    # clients and their planned services, which Modify Clients & Services shows.
-    with django_assert_max_num_queries(15):
+    # 16: the one selector of the menu (scheduling.selectors.session_for_menu) also reads the
+    # clients and their planned services, which Modify Clients & Services shows; and one query
+    # reads the user's roles and regions (clients.access).
+    with django_assert_max_num_queries(16):
         response = client.get(url, **HTMX)
     assert response.content.decode().count('name="add"') == min(n + 1, 20)
 

@@ -23,6 +23,7 @@ from tests.factories import (
     WorkerFactory,
     WorkerQualificationFactory,
     WorkerUnavailabilityFactory,
+    give_regions,
 )
 from tests.factories.rostering import BaseRosterFactory
 from tests.scheduling.conftest import at
@@ -33,14 +34,14 @@ SYD = zoneinfo.ZoneInfo("Australia/Sydney")
 
 @pytest.fixture
 def coordinator(django_user_model):
-    user = django_user_model.objects.create_user("coord", password="pw-12345678")
+    user = give_regions(django_user_model.objects.create_user("coord", password="pw-12345678"))
     user.groups.add(Group.objects.get(name="Coordinator"))
     return user
 
 
 @pytest.fixture
 def scheduler(django_user_model):
-    user = django_user_model.objects.create_user("sched", password="pw-12345678")
+    user = give_regions(django_user_model.objects.create_user("sched", password="pw-12345678"))
     user.groups.add(Group.objects.get(name="Scheduler"))
     return user
 
@@ -208,7 +209,7 @@ def test_every_action_is_refused_on_a_complete_session_and_without_a_role(
     live, make, coordinator, django_user_model, action
 ):
     s = make(at("2026-12-01", "09:00"), at("2026-12-01", "11:00"))
-    nobody = django_user_model.objects.create_user("nobody", password="pw-12345678")
+    nobody = give_regions(django_user_model.objects.create_user("nobody", password="pw-12345678"))
     with pytest.raises(PermissionDenied, match="Your role"):
         _call(action, s, live)(nobody)
     Session.objects.filter(pk=s.pk).update(status="complete")

@@ -20,7 +20,7 @@ from sessions_app import services
 from sessions_app.models import Session
 from sessions_app.versioning import StaleEdit, check_version
 from tests.concurrency import wait_until_a_transaction_waits_on_a_lock
-from tests.factories import SessionFactory
+from tests.factories import SessionFactory, give_regions
 from tests.sessions_app.conftest import form_data
 
 pytestmark = pytest.mark.django_db
@@ -30,9 +30,9 @@ HX = {"HX-Request": "true"}
 
 @pytest.fixture
 def cora(django_user_model):
-    user = django_user_model.objects.create_user(
+    user = give_regions(django_user_model.objects.create_user(
         "cora", password="pw-cora-12345", first_name="Cora", last_name="Jones"
-    )
+    ))
     user.groups.add(Group.objects.get(name="Scheduler"))
     return user
 
@@ -208,7 +208,7 @@ def test_check_version_without_an_expected_version_passes():
 
 def test_save_and_roster_bumps_the_version_in_its_update(world, scheduler):
     s = SessionFactory(site=world["parra"])
-    scheduling_services._roster([s.pk], by_id=scheduler.pk)
+    scheduling_services._roster([s.pk], user_id=scheduler.pk)
     s.refresh_from_db()
     assert s.status == Session.Status.ROSTERED and s.version == 2
     assert s.updated_by == scheduler

@@ -30,7 +30,8 @@ def test_texts_exactly_at_their_limits_save(scheduler_client, world, saved):
     texts = {name: "é" * limit for name, limit in LIMITS.items()}
 
     r = scheduler_client.post(
-        reverse("sessions_app:edit", args=[saved.pk]), form_data(world, **texts),
+        reverse("sessions_app:edit", args=[saved.pk]),
+        form_data(world, version=saved.version, **texts),
         headers={"HX-Request": "true"},
     )
 
@@ -47,7 +48,8 @@ def test_one_character_over_is_a_422_beside_the_field_and_nothing_changes(
 
     r = scheduler_client.post(
         reverse("sessions_app:edit", args=[saved.pk]),
-        form_data(world, **{name: "x" * (limit + 1)}), headers={"HX-Request": "true"},
+        form_data(world, version=saved.version, **{name: "x" * (limit + 1)}),
+        headers={"HX-Request": "true"},
     )
 
     assert r.status_code == 422

@@ -165,10 +165,13 @@ def form_fields(html: str, form_id: str | None = None) -> list[tuple[str, str]]:
     return parse_form(html, form_id).fields
 
 
-def select_options(html: str, name: str, form_id: str = "*") -> list[tuple[str, str]]:
-    """(value, label) of each option of the <select name=…> (of any form, unless `form_id`
-    names one), the empty choice left out."""
-    return [(v, t) for v, t in parse_form(html, form_id).options.get(name, []) if v]
+def select_options(html: str, name: str) -> list[tuple[str, str]]:
+    """(value, label) of each option of the first <select name=…> of the page, the empty
+    choice left out. Only that <select> is parsed (a board page is hundreds of KB)."""
+    found = re.search(rf'<select[^>]*\bname="{re.escape(name)}".*?</select>', html, re.S)
+    if not found:
+        return []
+    return [(v, t) for v, t in parse_form(found.group(0), ANY_FORM).options.get(name, []) if v]
 
 
 def button_values(html: str, name: str) -> list[str]:
@@ -183,9 +186,13 @@ WORKER_RESULT = re.compile(
 
 
 def free_workers(html: str) -> list[int]:
-    """The workers of a worker search (`/sessions/options/workers/`) shown with no problem
-    (no red badge: not on leave, qualified, not busy then), in the order shown."""
-    return [int(pk) for pk, after in WORKER_RESULT.findall(html) if "badge-error" not in after]
+    """The workers of a worker search (`/sessions/options/workers/`) a scheduler would pick:
+    first those shown with no badge at all (of the region, qualified, available), then those
+    with warnings only; none with a problem (red badge: not active that day)."""
+    found = WORKER_RESULT.findall(html)
+    clear = [int(pk) for pk, after in found if "badge" not in after]
+    warned = [int(pk) for pk, after in found if "badge" in after and "badge-error" not in after]
+    return clear + warned
 
 
 def with_values(fields: list[tuple[str, str]], **values) -> list[tuple[str, str]]:
@@ -220,7 +227,9 @@ else:
 HTMX = {"HX-Request": "true"}
 MENU = os.environ.get("LOAD_MENU") == "1"
 # New sessions go into these slots on the next few days, so schedulers compete for workers.
-SLOTS = (("09:00", "11:00"), ("13:00", "15:00"), ("19:00", "21:00"))
+# The afternoon is when the seeded week leaves most workers free; overlapping slots make
+# schedulers race for the same worker.
+SLOTS = (("16:00", "18:00"), ("17:00", "19:00"), ("18:00", "19:30"))
 WORKER_SEARCHES = ("an", "el", "ar", "ri")
 LAUNCHER_SEARCHES = ("ma", "sm", "jo", "west", "group", "lee", "chr", "an")
 SAVE_DAYS = 3  # New Session dates: tomorrow and the days after
@@ -237,26 +246,23 @@ if HttpUser is not None:
             self.seen: list[int] = []
             self.today = datetime.date.today()
             page = self.client.get("/accounts/login/", name="login page")
-            self.client.post(
+            with self.client.post(
                 "/accounts/login/",
                 data={"username": self.username, "password": self.password,
                       "csrfmiddlewaretoken": csrf_token(page.text) or "", "next": "/"},
-                headers={"Referer": page.url}, name="login",
-            )
+                headers={"Referer": page.url}, name="login", catch_response=True,
+            ) as response:
+                if "/accounts/login/" in response.url:
+                    response.failure(f"{self.username} could not log in")
+            # Scheduling opens on the whole week; a person then keeps one region and one of
+            # its sites in view.
             board = self.client.get("/scheduling/", name="schedule: week")
-            sites = select_options(board.text, "site")
             regions = select_options(board.text, "region")
-            self.site = random.choice(sites)[0] if sites else ""
             self.region = random.choice(regions)[0] if regions else ""
-            # The region of the site: the schedule filtered by the site's region lists it.
-            for region, _ in random.sample(regions, len(regions)):
-                page = self.client.get(
-                    "/scheduling/", params={"region": region, "view": "day"},
-                    name="schedule: region day",
-                )
-                if any(v == self.site for v, _ in select_options(page.text, "site")):
-                    self.region = region
-                    break
+            board = self.client.get("/scheduling/", params={"region": self.region},
+                                    name="schedule: region week")
+            sites = select_options(board.text, "site")
+            self.site = random.choice(sites)[0] if sites else ""
             self._remember(board.text)
 
         # -- helpers

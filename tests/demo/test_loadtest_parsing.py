@@ -127,13 +127,15 @@ def test_new_session_round_trip_as_the_load_test_posts_it(
         world["wendy"].pk]
 
 
-def test_a_busy_worker_is_not_free(lf):
+def test_workers_without_badges_come_first_and_those_with_problems_never(lf):
     html = (
         '<ul class="results"><li><button type="submit" name="add_worker" value="7" '
-        'class="result">Ann Busy</button> <span class="badge badge-error">In another session'
-        '</span></li>\n<li><button type="submit" name="add_worker" value="8" class="result">'
-        'Bo Free</button> <span class="badge badge-warn">No availability</span></li></ul>'
+        'class="result">Ann Away</button> <span class="badge badge-error">Not active on Tue 1 '
+        'Dec 2026.</span></li>\n<li><button type="submit" name="add_worker" value="8" '
+        'class="result">Bo Far</button> <span class="badge badge-warn">Does not usually work '
+        'in this region.</span></li>\n<li><button type="submit" name="add_worker" value="9" '
+        'class="result">Cy Clear</button></li></ul>'
     )
-    assert lf.free_workers(html) == [8]
-    assert lf.button_values(html, "add_worker") == ["7", "8"]
+    assert lf.free_workers(html) == [9, 8]
+    assert lf.button_values(html, "add_worker") == ["7", "8", "9"]
     assert lf.roster_polling('<section hx-trigger="every 1s">')

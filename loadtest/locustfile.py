@@ -336,7 +336,7 @@ if HttpUser is not None:
         weight = 1
         username = password = "scheduler"
 
-        @task(2)
+        @task(4)
         def new_session_and_roster(self):
             day = self.today + datetime.timedelta(days=random.randint(1, SAVE_DAYS))
             start, end = random.choice(SLOTS)

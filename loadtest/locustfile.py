@@ -29,6 +29,8 @@ functions over HTML, tested in tests/demo/test_loadtest_parsing.py.
 from __future__ import annotations
 
 import datetime
+import json
+import math
 import os
 import random
 import re
@@ -220,7 +222,7 @@ def roster_polling(html: str) -> bool:
 # it monkey-patches the standard library for gevent, which the test of the helpers above
 # (tests/demo/test_loadtest_parsing.py, under Django's test runner) must not get.
 if "locust" in sys.modules:
-    from locust import HttpUser, between, task
+    from locust import HttpUser, between, events, task
 else:
     HttpUser = None
 
@@ -235,7 +237,33 @@ LAUNCHER_SEARCHES = ("ma", "sm", "jo", "west", "group", "lee", "chr", "an")
 SAVE_DAYS = 3  # New Session dates: tomorrow and the days after
 
 
+# Every request's (name, milliseconds, ok), written to $LOAD_RAW when locust quits: run.sh
+# reads exact percentiles from it, also of a part of the requests (locust's CSV rounds them).
+SIGN_IN = ("login page", "login", "schedule: week", "schedule: region week")
+RAW: list[tuple[str, float, bool]] = []
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (`share` 0.95 for p95) of `values`; 0 when empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    rank = math.ceil(len(ordered) * share)  # 1-based
+    return ordered[min(max(rank, 1), len(ordered)) - 1]
+
+
 if HttpUser is not None:
+
+    @events.request.add_listener
+    def _record(request_type, name, response_time, exception=None, **kwargs):
+        RAW.append((f"{request_type} {name}", response_time, exception is None))
+
+    @events.quitting.add_listener
+    def _write(**kwargs):
+        if os.environ.get("LOAD_RAW"):
+            with open(os.environ["LOAD_RAW"], "w") as f:
+                json.dump(RAW, f)
+
 
     class _Person(HttpUser):
         abstract = True

@@ -91,7 +91,8 @@ trap 'stop; exit 130' INT TERM
 say "gunicorn on 127.0.0.1:$PORT ($GUNICORN_ARGS), Celery worker on queue $CELERY_TASK_DEFAULT_QUEUE"
 # shellcheck disable=SC2086  # GUNICORN_ARGS is a list of arguments
 DJANGO_SETTINGS_MODULE=loadtest.settings "$BIN/gunicorn" config.wsgi --bind "127.0.0.1:$PORT" \
-    $GUNICORN_ARGS --access-logfile "$OUT/access.log" --error-logfile "$OUT/gunicorn.log" &
+    $GUNICORN_ARGS --access-logfile "$OUT/access.log" --error-logfile "$OUT/gunicorn.log" \
+    --access-logformat '%(t)s "%(r)s" %(s)s %(B)s bytes %(M)s ms' &
 WEB_PID=$!
 DJANGO_SETTINGS_MODULE=loadtest.settings "$BIN/celery" -A config worker -l info \
     --concurrency 2 -Q "$CELERY_TASK_DEFAULT_QUEUE" -n "load-$$@%h" \

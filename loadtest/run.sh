@@ -12,6 +12,7 @@
 #   LOAD_P95_MS        500
 #   LOAD_MENU=1        also the session menu's GETs (see loadtest/locustfile.py)
 #   GUNICORN_ARGS      --workers 3 --threads 2 --worker-class gthread --keep-alive 10 --timeout 30
+#                      --graceful-timeout 5
 #   LOAD_OUT           loadtest/out (locust's CSV files and the servers' logs)
 set -euo pipefail
 
@@ -33,7 +34,7 @@ DURATION=${LOAD_TIME:-60s}
 P95_MS=${LOAD_P95_MS:-500}
 # keep-alive longer than the users' think time (1–3 s), as a browser and a proxy keep theirs:
 # with the default 2 s a reused connection can be closed by the server as the request goes out.
-GUNICORN_ARGS=${GUNICORN_ARGS:---workers 3 --threads 2 --worker-class gthread --keep-alive 10 --timeout 30}
+GUNICORN_ARGS=${GUNICORN_ARGS:---workers 3 --threads 2 --worker-class gthread --keep-alive 10 --timeout 30 --graceful-timeout 5}
 OUT=${LOAD_OUT:-loadtest/out}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)

@@ -1,6 +1,7 @@
 # Quick start:  make run   (demo on http://127.0.0.1:8000, SQLite, tasks in-process)
 #               make run PORT=8001  (when port 8000 is taken)
 #               make test  (the whole suite; honours DATABASE_URL, CELERY_BROKER_URL, CI)
+#               make load  (load test: gunicorn + Celery on PostgreSQL/Redis, 20 users, 60 s)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,13 +10,14 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint
+.PHONY: help install run test lint load
 
 help:
 	@echo "make run    demo server on http://127.0.0.1:8000 (SQLite, demo data, tasks in-process)"
 	@echo "            port 8000 busy? make run PORT=8001"
 	@echo "make test   the whole test suite (.venv/bin/python -m pytest)"
 	@echo "make lint   ruff check ."
+	@echo "make load   load test on PostgreSQL + Redis (loadtest/run.sh; see README, Load test)"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +48,8 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+# gunicorn + a Celery worker on PostgreSQL (DATABASE_URL, default carewfm_load) and Redis, with
+# seed_demo --scale large data; 20 users for 60 s; fails when a target is missed.
+load: $(STAMP)
+	PYTHON=$(PY) bash loadtest/run.sh

@@ -170,6 +170,16 @@ def test_region_narrows_the_choices_but_keeps_a_chosen_worker(scheduler_client, 
     assert shown(html) == []
 
 
+def test_a_site_alone_narrows_the_choices_to_its_region(scheduler_client, world):
+    world["wendy"].regions.set([world["west"]])
+    world["will"].regions.set([world["east"]])
+    _, html = get(scheduler_client, site=world["perth"].pk)
+    assert "Fremantle</option>" in html and "Parramatta</option>" not in html
+    assert "Wendy Walker</option>" in html and "Will Weaver</option>" not in html
+    assert "Ada Lovelace</option>" in html and "Bea Arthur</option>" not in html
+    assert shown(html) == [world["perth9"].pk]
+
+
 def test_perth_sunday_late_is_in_the_week(scheduler_client, world):
     late = at(world["perth"], 8, 23, hours=1, workers=[world["wendy"]], subject="Perth late")
     syd_next = at(world["sydney"], 9, 0, workers=[world["wendy"]], subject="Sydney next")

@@ -11,14 +11,15 @@ from playwright.sync_api import Page, expect
 
 from sessions_app.models import Session
 from tests.e2e.helpers import log_in, settle, watch_console
+from tests.factories import give_regions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SHOTS = Path("/work/notes/shots")
 
 
 def test_the_second_save_is_refused_then_applied(live_server, page: Page, ui_world):
-    cora = User.objects.create_user("cora", password="cora", first_name="Cora",
-                                    last_name="Jones")
+    cora = give_regions(User.objects.create_user("cora", password="cora", first_name="Cora",
+                                                 last_name="Jones"))
     cora.groups.add(Group.objects.get(name="Scheduler"))
     session = Session.objects.filter(base_roster=ui_world["roster"]).order_by("start").first()
     url = live_server.url + reverse("sessions_app:edit", args=[session.pk])
@@ -70,8 +71,8 @@ def test_the_second_save_is_refused_then_applied(live_server, page: Page, ui_wor
 
 
 def test_two_edits_of_one_base_roster(live_server, page: Page, ui_world):
-    cora = User.objects.create_user("cora", password="cora", first_name="Cora",
-                                    last_name="Jones")
+    cora = give_regions(User.objects.create_user("cora", password="cora", first_name="Cora",
+                                                 last_name="Jones"))
     cora.groups.add(Group.objects.get(name="Scheduler"))
     roster = ui_world["roster"]
     other = page.context.browser.new_context()

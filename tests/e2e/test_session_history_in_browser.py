@@ -23,6 +23,7 @@ from tests.factories import (
     SiteFactory,
     SupportItemFactory,
     WorkerFactory,
+    give_regions,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,7 +33,7 @@ SYD = zoneinfo.ZoneInfo("Australia/Sydney")
 @pytest.fixture
 def history_world():
     groups = ensure_roles()
-    user = User.objects.create_user("scheduler", password="scheduler")
+    user = give_regions(User.objects.create_user("scheduler", password="scheduler"))
     user.groups.add(groups["Scheduler"])
     west = RegionFactory(name="Sydney West")
     site = SiteFactory(name="Parramatta Day Centre", region=west)

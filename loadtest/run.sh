@@ -24,7 +24,8 @@ export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/carewfm_l
 export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/10}
 # A queue of this run's own, so no other worker on the broker takes its jobs.
 export CELERY_TASK_DEFAULT_QUEUE="load-$$"
-export SECRET_KEY=${SECRET_KEY:-load-test-only-not-a-secret-$$-$RANDOM$RANDOM}
+# A throwaway key of the run's own (production's settings refuse one under 50 characters).
+export SECRET_KEY=${SECRET_KEY:-$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(64))')}
 export ALLOWED_HOSTS=127.0.0.1
 export CONN_MAX_AGE=${CONN_MAX_AGE:-60}
 export STATIC_ROOT=${STATIC_ROOT:-$PWD/staticfiles}

@@ -357,8 +357,11 @@ if HttpUser is not None:
                     response.failure(f"{self.username} could not log in")
             # Scheduling opens on the whole week; a person then keeps one region and one of
             # its sites in view.
-            board = self.client.get("/scheduling/", name="schedule: week")
-            regions = select_options(board.text, "region")
+            with self.client.get("/scheduling/", name="schedule: week",
+                                 catch_response=True) as board:
+                regions = select_options(board.text, "region")
+                if not regions:  # a login without region access sees an empty schedule
+                    board.failure(f"{self.username} sees no region on the schedule")
             self.region = random.choice(regions)[0] if regions else ""
             board = self.client.get("/scheduling/", params={"region": self.region},
                                     name="schedule: region week")

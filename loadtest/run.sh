@@ -66,6 +66,9 @@ if [ -z "$(sql "SELECT 1 FROM rostering_rosterperiod WHERE status = 'published' 
     manage bench_live --keep --repeat 1
 fi
 sql "ANALYZE" >/dev/null
+# The demo logins with their groups and regions (the scheduler all regions, the coordinator one):
+# idempotent; a database seeded before region access existed has logins that see no region.
+manage shell -v 0 -c "from demo.seed import ensure_demo_logins; ensure_demo_logins()"
 # The load users never try a wrong password, but an earlier run stopped mid-login must not leave
 # them locked out by the login throttle (django-axes: 5 failures lock a username + address).
 manage axes_reset_username scheduler coordinator >/dev/null

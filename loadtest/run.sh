@@ -218,7 +218,7 @@ print("\nmodal saves (menu):", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.
 for message, n in sorted(run.get("refusals", {}).items(), key=lambda kv: -kv[1])[:5]:
     print(f"  422 {n}×: {message}")
 with open(f"{out}/summary.txt", "w") as f:
-    print(total["Request Count"], total["Failure Count"],
+    print(len(raw), total["Failure Count"],
           round(lf.percentile(everything, 0.95)), round(lf.percentile(after, 0.95)),
           round(lf.percentile([r[1] for r in full], 0.95)), file=f)
 PY

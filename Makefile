@@ -1,7 +1,7 @@
 # Quick start:  make run   (demo on http://127.0.0.1:8000, SQLite, tasks in-process)
 #               make run PORT=8001  (when port 8000 is taken)
 #               make test  (the whole suite; honours DATABASE_URL, CELERY_BROKER_URL, CI)
-#               make load  (load test: gunicorn + Celery on PostgreSQL/Redis, 20 users, 60 s)
+#               make load  (load test: gunicorn + Celery on PostgreSQL/Redis, 20 users, 80 s)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -50,6 +50,6 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 # gunicorn + a Celery worker on PostgreSQL (DATABASE_URL, default carewfm_load) and Redis, with
-# seed_demo --scale large data; 20 users for 60 s; fails when a target is missed.
+# seed_demo --scale large data; 20 users (one a second) for 80 s; fails when a target is missed.
 load: $(STAMP)
 	PYTHON=$(PY) bash loadtest/run.sh

@@ -2,7 +2,7 @@
 
 Run by `loadtest/run.sh` (`make load`), which starts the server on loopback first:
 
-    locust -f loadtest/locustfile.py --headless -u 20 -r 5 -t 60s --host http://127.0.0.1:PORT
+    locust -f loadtest/locustfile.py --headless -u 20 -r 1 -t 80s --host http://127.0.0.1:PORT
 
 Each user logs in with a demo login (scheduler/scheduler, coordinator/coordinator: the demo's
 `seed_demo` makes them), picks one site and its region — the schedule a person keeps open —
@@ -15,8 +15,12 @@ and then, with 1–3 s of thinking between actions:
 * schedulers only: New Session → a client → a worker → Save and Roster, posting the form as a
   browser does without JavaScript (every field of the page as shown, the management forms,
   the one-time form token), then following the job's progress until it is over;
-* with LOAD_MENU=1, the session menu (right click on a block): the menu, Modify Workers,
-  Modify Session Times and View History.
+* coordinators only (one region: the demo coordinator's): the session menu (right click on a
+  block of the region's board) → Modify Workers, Modify Session Times or View History; 40% of
+  the Modify modals opened are saved — a free and qualified worker added, or the times moved
+  15 minutes, with the version the modal was opened on. A 409 (someone saved the session
+  since) or a 422 (refused: a clash, a rule) is an answer a person gets, not a failure: they
+  are counted apart (OUTCOMES) and printed by run.sh.
 
 New sessions all go into a few time slots and to the first free workers a search shows, so
 schedulers race each other for the same worker at the same time: the run checks afterwards that
@@ -206,6 +210,45 @@ def with_values(fields: list[tuple[str, str]], **values) -> list[tuple[str, str]
     return out
 
 
+MENU_ITEM = re.compile(r'<a role="menuitem"[^>]*>')
+ATTR = re.compile(r'([\w-]+)="([^"]*)"')
+CANDIDATE = re.compile(
+    r'<li class="candidate([^"]*)">\s*<label class="check"><input type="checkbox" name="add" '
+    r'value="(\d+)"'
+)
+TIME_FORMAT = "%Y-%m-%dT%H:%M"  # a datetime-local input's value
+
+
+def menu_links(html: str) -> dict[str, str]:
+    """The session menu's items that apply (key → URL: workers, times, history …); an item
+    that is off has no link (it says why beside it)."""
+    links = {}
+    for tag in MENU_ITEM.findall(html):
+        a = dict(ATTR.findall(tag))
+        if a.get("href") and a.get("data-menu-item") and a.get("aria-disabled") != "true":
+            links[a["data-menu-item"]] = a["href"]
+    return links
+
+
+def free_candidates(html: str) -> list[int]:
+    """The workers Modify Workers offers as free and qualified (no warning, no problem)."""
+    return [int(pk) for css, pk in CANDIDATE.findall(html) if not css.strip()]
+
+
+def shifted_times(fields: list[tuple[str, str]], minutes: int) -> dict[str, str] | None:
+    """Modify Session Times' start and end moved by `minutes`, as typed into the form; None
+    when the form shows no times."""
+    values = dict(fields)
+    try:
+        start = datetime.datetime.strptime(values.get("start", ""), TIME_FORMAT)
+        end = datetime.datetime.strptime(values.get("end", ""), TIME_FORMAT)
+    except ValueError:
+        return None
+    delta = datetime.timedelta(minutes=minutes)
+    return {"start": (start + delta).strftime(TIME_FORMAT),
+            "end": (end + delta).strftime(TIME_FORMAT)}
+
+
 def roster_job_id(url_or_html: str) -> int | None:
     found = ROSTER_JOB.search(url_or_html)
     return int(found.group(1)) if found else None
@@ -227,7 +270,6 @@ else:
     HttpUser = None
 
 HTMX = {"HX-Request": "true"}
-MENU = os.environ.get("LOAD_MENU") == "1"
 # New sessions go into these slots on the next few days, so schedulers compete for workers.
 # The afternoon is when the seeded week leaves most workers free; overlapping slots make
 # schedulers race for the same worker.
@@ -235,12 +277,32 @@ SLOTS = (("16:00", "18:00"), ("17:00", "19:00"), ("18:00", "19:30"))
 WORKER_SEARCHES = ("an", "el", "ar", "ri")
 LAUNCHER_SEARCHES = ("ma", "sm", "jo", "west", "group", "lee", "chr", "an")
 SAVE_DAYS = 3  # New Session dates: tomorrow and the days after
+MENU_SAVE_SHARE = 0.4  # of the Modify Workers / Modify Session Times modals opened: saved
+MENU_PARTS = ("workers", "times", "history")
 
 
-# Every request's (name, milliseconds, ok), written to $LOAD_RAW when locust quits: run.sh
+# Every request's (name, milliseconds, ok, seconds since the run began), the modal saves'
+# outcomes and when the last user was started, written to $LOAD_RAW when locust quits: run.sh
 # reads exact percentiles from it, also of a part of the requests (locust's CSV rounds them).
 SIGN_IN = ("login page", "login", "schedule: week", "schedule: region week")
-RAW: list[tuple[str, float, bool]] = []
+RAW: list[tuple[str, float, bool, float]] = []
+# "<part> saved" (200, the modal closes), "<part> 409" (someone else saved the session since
+# the modal opened), "<part> 422" (refused: a clash, a rule): all three are answers a person
+# gets, not errors of the application.
+OUTCOMES: dict[str, int] = {}
+REFUSALS: dict[str, int] = {}  # the 422s' messages, counted
+CLOCK = {"began": time.time(), "spawned": None}
+
+
+def count(table: dict[str, int], key: str) -> None:
+    table[key] = table.get(key, 0) + 1
+
+
+def alerts(html: str) -> str:
+    """The text of a form's alerts (errors, the stale-edit banner), short."""
+    found = re.findall(r'role="alert"[^>]*>(.*?)</div>', html or "", re.S)
+    text = " ".join(re.sub(r"<[^>]+>", " ", f) for f in found)
+    return " ".join(text.split())[:160] or "no message"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -254,15 +316,26 @@ def percentile(values: list[float], share: float) -> float:
 
 if HttpUser is not None:
 
+    @events.test_start.add_listener
+    def _began(**kwargs):
+        CLOCK["began"] = time.time()
+
+    @events.spawning_complete.add_listener
+    def _spawned(user_count, **kwargs):
+        if CLOCK["spawned"] is None:
+            CLOCK["spawned"] = time.time() - CLOCK["began"]
+
     @events.request.add_listener
     def _record(request_type, name, response_time, exception=None, **kwargs):
-        RAW.append((f"{request_type} {name}", response_time, exception is None))
+        RAW.append((f"{request_type} {name}", response_time, exception is None,
+                    round(time.time() - CLOCK["began"], 3)))
 
     @events.quitting.add_listener
     def _write(**kwargs):
         if os.environ.get("LOAD_RAW"):
             with open(os.environ["LOAD_RAW"], "w") as f:
-                json.dump(RAW, f)
+                json.dump({"requests": RAW, "outcomes": OUTCOMES, "refusals": REFUSALS,
+                           "spawned_at": CLOCK["spawned"]}, f)
 
 
     class _Person(HttpUser):
@@ -284,8 +357,11 @@ if HttpUser is not None:
                     response.failure(f"{self.username} could not log in")
             # Scheduling opens on the whole week; a person then keeps one region and one of
             # its sites in view.
-            board = self.client.get("/scheduling/", name="schedule: week")
-            regions = select_options(board.text, "region")
+            with self.client.get("/scheduling/", name="schedule: week",
+                                 catch_response=True) as board:
+                regions = select_options(board.text, "region")
+                if not regions:  # a login without region access sees an empty schedule
+                    board.failure(f"{self.username} sees no region on the schedule")
             self.region = random.choice(regions)[0] if regions else ""
             board = self.client.get("/scheduling/", params={"region": self.region},
                                     name="schedule: region week")
@@ -339,24 +415,58 @@ if HttpUser is not None:
             self.client.get("/scheduling/launcher/", params={"q": random.choice(LAUNCHER_SEARCHES)},
                             headers=HTMX, name="launcher")
 
-        if MENU:
-
-            @task(3)
-            def session_menu(self):
-                """Right click on a block: the menu, then one of its modals."""
-                if not self.seen:
-                    return
-                pk = random.choice(self.seen)
-                base = f"/scheduling/sessions/{pk}"
-                self.client.get(f"{base}/menu/", headers=HTMX, name="menu")
-                part = random.choice(["workers", "times", "history"])
-                self.client.get(f"{base}/{part}/", headers=HTMX, name=f"menu: {part}")
-
     class Coordinator(_Person):
         """Changes sessions after creation: browses, opens sessions, uses the menu."""
 
         weight = 1
         username = password = "coordinator"
+
+        @task(5)
+        def session_menu(self):
+            """Right click on a block of the region's board: the menu, then Modify Workers,
+            Modify Session Times or View History; some of the Modify modals are saved."""
+            if not self.seen:
+                return self.week_of_site()
+            pk = random.choice(self.seen)
+            menu = self.client.get(f"/scheduling/sessions/{pk}/menu/", headers=HTMX,
+                                   name="menu")
+            links = menu_links(menu.text)
+            part = random.choice(MENU_PARTS)
+            if part not in links:  # a Complete or Cancelled session: its history only
+                part = "history"
+            if part not in links:
+                return
+            modal = self.client.get(links[part], headers=HTMX, name=f"menu: {part}")
+            if part == "history" or modal.status_code != 200 or random.random() > MENU_SAVE_SHARE:
+                return
+            fields = form_fields(modal.text, "menu-form")
+            if part == "times":  # 15 minutes later or earlier, as typed into the two fields
+                moved = shifted_times(fields, random.choice((-15, 15)))
+                if moved is None:
+                    return
+                data = with_values(fields, _action="save", **moved)
+            else:  # one of the first free and qualified workers the modal offers
+                free = free_candidates(modal.text)
+                if not free:
+                    return
+                data = with_values(fields, _action="save", add=random.choice(free[:3]))
+            self._save_modal(links[part], data, part)
+
+        def _save_modal(self, url, data, part):
+            with self.client.post(
+                url, data=data, name=f"menu: save {part}", catch_response=True,
+                headers={**HTMX, "Referer": self.host + "/scheduling/"},
+            ) as response:
+                code = response.status_code
+                if code == 200 and "sessionSaved" in response.headers.get("HX-Trigger", ""):
+                    count(OUTCOMES, f"{part} saved")
+                elif code in (409, 422):
+                    count(OUTCOMES, f"{part} {code}")
+                    if code == 422:
+                        count(REFUSALS, alerts(response.text))
+                    response.success()  # an answer a person gets: stale, or a clash
+                else:
+                    response.failure(f"{code}: {alerts(response.text)}")
 
     class Scheduler(_Person):
         """Plans: everything a coordinator does, and New Session → Save and Roster."""

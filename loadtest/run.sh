@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # The load test (`make load`): gunicorn + a Celery worker on PostgreSQL and Redis, all on this
 # machine, with `seed_demo --scale large` data and a published 4-week period on the live
-# schedule; 20 users for 60 s (locust, headless, loopback only); then the checks:
-# 0 failed requests, 0 double-bookings, p95 ≤ 500 ms. Exits 1 when a target is missed.
+# schedule; 20 users, started one a second (a 20 s ramp), for 80 s in all — 60 s of full load
+# after the ramp (locust, headless, loopback only); then the checks: 0 failed requests,
+# 0 double-bookings, p95 ≤ 500 ms over every request of the run, the logins included.
+# Exits 1 when a target is missed.
 #
 # Environment (all optional):
 #   DATABASE_URL       postgres://postgres@127.0.0.1:5432/carewfm_load (created if missing)
 #   CELERY_BROKER_URL  redis://127.0.0.1:6379/10
 #   PYTHON             .venv/bin/python (gunicorn, celery and locust are taken from beside it)
-#   LOAD_USERS, LOAD_SPAWN_RATE, LOAD_TIME   20, 5, 60s
+#   LOAD_USERS, LOAD_SPAWN_RATE, LOAD_TIME   20, 1, 80s
 #   LOAD_P95_MS        500
-#   LOAD_MENU=1        also the session menu's GETs (see loadtest/locustfile.py)
 #   GUNICORN_ARGS      --workers 3 --threads 2 --worker-class gthread --keep-alive 10 --timeout 30
 #                      --graceful-timeout 5
 #   LOAD_OUT           loadtest/out (locust's CSV files and the servers' logs)
@@ -23,14 +24,15 @@ export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/carewfm_l
 export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/10}
 # A queue of this run's own, so no other worker on the broker takes its jobs.
 export CELERY_TASK_DEFAULT_QUEUE="load-$$"
-export SECRET_KEY=${SECRET_KEY:-load-test-only-not-a-secret-$$-$RANDOM$RANDOM}
+# A throwaway key of the run's own (production's settings refuse one under 50 characters).
+export SECRET_KEY=${SECRET_KEY:-$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(64))')}
 export ALLOWED_HOSTS=127.0.0.1
 export CONN_MAX_AGE=${CONN_MAX_AGE:-60}
 export STATIC_ROOT=${STATIC_ROOT:-$PWD/staticfiles}
 unset DEBUG
 USERS=${LOAD_USERS:-20}
-RATE=${LOAD_SPAWN_RATE:-5}
-DURATION=${LOAD_TIME:-60s}
+RATE=${LOAD_SPAWN_RATE:-1}
+DURATION=${LOAD_TIME:-80s}
 P95_MS=${LOAD_P95_MS:-500}
 # keep-alive longer than the users' think time (1–3 s), as a browser and a proxy keep theirs:
 # with the default 2 s a reused connection can be closed by the server as the request goes out.
@@ -64,6 +66,12 @@ if [ -z "$(sql "SELECT 1 FROM rostering_rosterperiod WHERE status = 'published' 
     manage bench_live --keep --repeat 1
 fi
 sql "ANALYZE" >/dev/null
+# The demo logins with their groups and regions (the scheduler all regions, the coordinator one):
+# idempotent; a database seeded before region access existed has logins that see no region.
+manage shell -v 0 -c "from demo.seed import ensure_demo_logins; ensure_demo_logins()"
+# The load users never try a wrong password, but an earlier run stopped mid-login must not leave
+# them locked out by the login throttle (django-axes: 5 failures lock a username + address).
+manage axes_reset_username scheduler coordinator >/dev/null
 
 # --- static files (production's manifest), collected when something changed ---------------------
 if [ ! -f "$STATIC_ROOT/staticfiles.json" ] \
@@ -167,9 +175,10 @@ spec = importlib.util.spec_from_file_location("locustfile", "loadtest/locustfile
 lf = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(lf)  # its helpers only: locust is not imported here
 rows = list(csv.DictReader(open(f"{out}/load_stats.csv", newline="")))
-raw = json.load(open(f"{out}/raw.json"))  # [name, ms, ok] of every request
+run = json.load(open(f"{out}/raw.json"))
+raw = run["requests"]  # [name, ms, ok, seconds since the start] of every request
 by_name = {}
-for name, ms, _ in raw:
+for name, ms, *_ in raw:
     by_name.setdefault(name, []).append(ms)
 head = f"{'endpoint':<40}{'requests':>9}{'failures':>9}{'p50':>7}{'p95':>7}{'p99':>7}{'max':>7}"
 print(head + "  (ms, exact from every request's time)")
@@ -186,23 +195,39 @@ for r in sorted(rows, key=lambda r: r["Name"]):
         name = f"{r['Type']} {r['Name']}"
         line(name, by_name.get(name, []), int(r["Failure Count"]))
 total = next(r for r in rows if r["Name"] == "Aggregated")
-everything = [ms for _, ms, _ in raw]
-line("ALL", everything, int(total["Failure Count"]))
-after = [ms for name, ms, _ in raw if name.split(" ", 1)[1] not in lf.SIGN_IN]
-line("ALL after signing in", after, sum(1 for n, _, ok in raw
-                                        if not ok and n.split(" ", 1)[1] not in lf.SIGN_IN))
-print(f"(signing in: {', '.join(lf.SIGN_IN)} — each user once, all within the spawn)")
+everything = [ms for _, ms, *_ in raw]
+line("ALL (the gate)", everything, int(total["Failure Count"]))
+
+
+def signing_in(name):
+    return name.split(" ", 1)[1] in lf.SIGN_IN
+
+
+after = [ms for name, ms, *_ in raw if not signing_in(name)]
+line("ALL but signing in", after, sum(1 for n, _, ok, _ in raw if not ok and not signing_in(n)))
+spawned = run.get("spawned_at") or 0
+full = [r for r in raw if r[3] >= spawned]
+line(f"ALL after the ramp ({spawned:.0f} s on)", [r[1] for r in full],
+     sum(1 for r in full if not r[2]))
+print(f"(signing in: {', '.join(lf.SIGN_IN)} — each user once, as it starts)")
 for f in csv.DictReader(open(f"{out}/load_failures.csv", newline="")):
     print(f"FAILED {f['Occurrences']}× {f['Method']} {f['Name']}: {f['Error'][:200]}")
+outcomes = run.get("outcomes", {})
+print("\nmodal saves (menu):", ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+      or "none")
+for message, n in sorted(run.get("refusals", {}).items(), key=lambda kv: -kv[1])[:5]:
+    print(f"  422 {n}×: {message}")
 with open(f"{out}/summary.txt", "w") as f:
-    print(total["Request Count"], total["Failure Count"],
-          round(lf.percentile(everything, 0.95)), round(lf.percentile(after, 0.95)), file=f)
+    print(len(raw), total["Failure Count"],
+          round(lf.percentile(everything, 0.95)), round(lf.percentile(after, 0.95)),
+          round(lf.percentile([r[1] for r in full], 0.95)), file=f)
 PY
-read -r REQUESTS FAILURES P95 P95_AFTER <"$OUT/summary.txt"
+read -r REQUESTS FAILURES P95 P95_AFTER P95_FULL <"$OUT/summary.txt"
 echo
 echo "requests:        $REQUESTS"
 echo "failures:        $FAILURES"
-echo "p95 overall:     $P95 ms (target ≤ $P95_MS ms); after signing in: $P95_AFTER ms"
+echo "p95 overall:     $P95 ms (target ≤ $P95_MS ms); but signing in: $P95_AFTER ms;" \
+    "after the ramp: $P95_FULL ms"
 echo "double-bookings: $DOUBLE_SESSIONS by the sessions' times, $DOUBLE_LINKS by the booking links (target 0)"
 echo "stale links:     $STALE_LINKS (booking links out of step with their session)"
 echo "sessions made:   ${MADE/|/ Rostered of } by New Session in this run"

@@ -8,10 +8,14 @@ import zoneinfo
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from sessions_app.bookings import links_sync
 from sessions_app.models import Session
 from tests.factories import SessionFactory, SessionWorkerFactory
+from tests.factories.users import make_user
+from tests.scheduling.conftest import at, live, make  # noqa: F401 (fixtures)
 from tests.sessions_app.conftest import world  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -138,3 +142,90 @@ def test_workers_without_badges_come_first_and_those_with_problems_never(lf):
     assert lf.free_workers(html) == [9, 8]
     assert lf.button_values(html, "add_worker") == ["7", "8", "9"]
     assert lf.roster_polling('<section hx-trigger="every 1s">')
+
+
+
+def _coordinator_client(region):
+    """A coordinator of one region only (as the demo's coordinator)."""
+    client = Client()
+    client.force_login(make_user("cora", "Coordinator", regions=[region]))
+    return client
+
+
+def _rostered(make_session, start, end):
+    session = make_session(start, end)  # Wendy's, for Ada
+    Session.objects.filter(pk=session.pk).update(status="rostered")
+    links_sync(sessions=Session.objects.filter(pk=session.pk))
+    session.refresh_from_db()
+    return session
+
+
+def test_session_menu_round_trip_as_the_load_test_posts_it(lf, live, make):  # noqa: F811
+    """The coordinator's menu traffic: the menu's links, Modify Session Times moved 15 minutes
+    with the modal's version (saved), the same form again (409: changed since), a move into the
+    worker's next session (422: a clash), and a free worker added through Modify Workers."""
+    htmx = {"HX-Request": "true"}
+    cora = _coordinator_client(live["west"])
+    first = _rostered(make, at("2026-12-01", "09:00"), at("2026-12-01", "11:00"))
+    _rostered(make, at("2026-12-01", "11:15"), at("2026-12-01", "13:00"))
+
+    menu = cora.get(reverse("scheduling:session_menu", args=[first.pk]), headers=htmx)
+    links = lf.menu_links(menu.content.decode())
+    assert links["times"] == reverse("scheduling:modify_times", args=[first.pk])
+    assert links["workers"] == reverse("scheduling:modify_workers", args=[first.pk])
+    assert links["history"] == reverse("scheduling:session_history", args=[first.pk])
+    assert cora.get(links["history"], headers=htmx).status_code == 200
+
+    modal = cora.get(links["times"], headers=htmx).content.decode()
+    fields = lf.form_fields(modal, "menu-form")
+    assert dict(fields)["version"] == str(first.version)
+    assert lf.shifted_times(fields, 15) == {"start": "2026-12-01T09:15",
+                                            "end": "2026-12-01T11:15"}
+    saved = cora.post(links["times"], post_data(lf.with_values(
+        fields, _action="save", **lf.shifted_times(fields, 15))), headers=htmx)
+    assert saved.status_code == 200, lf.alerts(saved.content.decode())
+    assert "sessionSaved" in saved["HX-Trigger"]
+    first.refresh_from_db()
+    assert first.wall_start.strftime("%H:%M") == "09:15"
+
+    stale = cora.post(links["times"], post_data(lf.with_values(
+        fields, _action="save", **lf.shifted_times(fields, -15))), headers=htmx)
+    assert stale.status_code == 409  # the form still had the version before the save
+    assert lf.alerts(stale.content.decode()).startswith("Changed by cora at ")
+
+    fields = lf.form_fields(cora.get(links["times"], headers=htmx).content.decode(), "menu-form")
+    clash = cora.post(links["times"], post_data(lf.with_values(
+        fields, _action="save", **lf.shifted_times(fields, 15))), headers=htmx)
+    assert clash.status_code == 422  # Wendy would be in both sessions from 11:15
+    assert "Wendy" in lf.alerts(clash.content.decode())
+    first.refresh_from_db()
+    assert first.wall_start.strftime("%H:%M") == "09:15"
+
+    modal = cora.get(links["workers"], headers=htmx).content.decode()
+    free = lf.free_candidates(modal)
+    assert live["will"].pk in free and live["wendy"].pk not in free
+    added = cora.post(links["workers"], post_data(lf.with_values(
+        lf.form_fields(modal, "menu-form"), _action="save", add=live["will"].pk)), headers=htmx)
+    assert added.status_code == 200, lf.alerts(added.content.decode())
+    assert set(first.session_workers.values_list("worker_id", flat=True)) == {
+        live["wendy"].pk, live["will"].pk}
+
+def test_a_finished_sessions_menu_links_its_history_only(lf, world):  # noqa: F811
+    done = SessionFactory(site=world["parra"], status="complete",
+                          start=datetime.datetime(2026, 11, 2, 9, tzinfo=SYD),
+                          end=datetime.datetime(2026, 11, 2, 11, tzinfo=SYD))
+    url = reverse("scheduling:session_menu", args=[done.pk])
+    menu = _coordinator_client(world["west"]).get(url, headers={"HX-Request": "true"})
+    assert set(lf.menu_links(menu.content.decode())) == {"history"}
+
+
+def test_shifted_times_and_alerts_read_plain_values(lf):
+    assert lf.shifted_times([("start", "2026-12-01T23:50"), ("end", "2026-12-02T01:00")],
+                            15) == {"start": "2026-12-02T00:05", "end": "2026-12-02T01:15"}
+    assert lf.shifted_times([("start", "")], 15) is None
+    assert lf.alerts('<div role="alert"><ul class="errorlist"><li>Wendy is busy.</li></ul>'
+                     "</div>") == "Wendy is busy."
+    assert lf.free_candidates(
+        '<li class="candidate has-warnings">\n    <label class="check"><input type="checkbox" '
+        'name="add" value="4"> A</label></li><li class="candidate">\n    <label class="check">'
+        '<input type="checkbox" name="add" value="5"> B</label></li>') == [5]

@@ -450,7 +450,7 @@ class PlannedService(models.Model):
     )
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity_edited = models.BooleanField(
-        default=False,
+        default=False, db_default=False,  # raw INSERT … SELECTs (the benchmark) leave it out
         help_text="Whether someone typed the quantity. An hourly service's quantity follows the "
         "session's length until then (sessions_app.services.planned_quantities_follow_length).",
     )

@@ -18,12 +18,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='plannedservice',
             name='quantity_edited',
-            field=models.BooleanField(default=False, help_text="Whether someone typed the quantity. An hourly service's quantity follows the session's length until then (sessions_app.services.planned_quantities_follow_length)."),
+            field=models.BooleanField(db_default=False, default=False, help_text="Whether someone typed the quantity. An hourly service's quantity follows the session's length until then (sessions_app.services.planned_quantities_follow_length)."),
         ),
         migrations.AddField(
             model_name='historicalplannedservice',
             name='quantity_edited',
-            field=models.BooleanField(default=False, help_text="Whether someone typed the quantity. An hourly service's quantity follows the session's length until then (sessions_app.services.planned_quantities_follow_length)."),
+            field=models.BooleanField(db_default=False, default=False, help_text="Whether someone typed the quantity. An hourly service's quantity follows the session's length until then (sessions_app.services.planned_quantities_follow_length)."),
         ),
         migrations.RunPython(existing_quantities_were_typed, migrations.RunPython.noop),
     ]

@@ -170,11 +170,16 @@ def test_the_coordinator_story_through_the_session_menu(live_server, page: Page,
         "clients.")
     settle(page)
     expect(block.locator("s", has_text="Bea Arthur")).to_be_visible()
+    # Those still coming lead the block's text; Bea follows, struck through.
+    expect(block).to_have_text(re.compile(r"^10:00 Ada Lovelace, Cal Nguyen, Bea Arthur"))
     expect(block).to_have_attribute("title", re.compile(
         r"Rostered\. Clients: Bea Arthur \(cancelled, short notice\), Ada Lovelace, "
         r"Cal Nguyen\."))
     modal.get_by_role("button", name="Keep the session").click()
     expect(modal).to_be_hidden()
+    expect(block.locator("xpath=..")).to_have_class(re.compile(r"\bshort-notice\b"))
+    page.mouse.move(0, 0)
+    page.screenshot(path=f"{SHOTS}/story-board-after-cancel.png")
     bea = SessionClient.objects.get(session=group, client__first_name="Bea")
     assert bea.status == SessionClient.Status.CANCELLED and bea.short_notice
     group.refresh_from_db()

@@ -80,10 +80,10 @@ def block_html(b: Block, kind: str) -> str:
         classes += " short-notice"
     if kind == "client":
         text = escape(b.text)
-    else:
+    else:  # the clients still coming first: a narrow block shows who is there
         text = ", ".join(
             f"<s>{escape(name)}</s>" if cancelled else escape(name)
-            for _, name, cancelled in s.clients
+            for _, name, cancelled in sorted(s.clients, key=lambda c: c[2])
         ) or escape(s.subject)
     label = escape(b.label)
     menu = b.menu_url

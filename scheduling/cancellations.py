@@ -40,6 +40,7 @@ from clients.notice import NoticeWindow, default_window, is_short_notice, window
 from clients.wallclock import to_local, zone
 from sessions_app.bookings import booking_clashes, books, is_active_status, links_sync
 from sessions_app.constraints import is_booking_clash
+from sessions_app.history_records import CHANGED, record_history
 from sessions_app.models import (
     CancellationReason,
     PlannedService,
@@ -196,7 +197,16 @@ def _cancel(session, links, chosen, reason, details, user, now) -> Cancelled:
             result.workers_notified = _notify(session, kind="cancelled", stamp=now)
     else:
         session.save(update_fields=fields)
+    _record(chosen, user=by)
     return result
+
+
+def _record(links, *, user):
+    """`bulk_update` sends no signal: the clients' historical rows (View History) are written
+    here, in the same transaction, after the session's own row (saved with them: stamped now,
+    with no reason), so the two read as one change (sessions_app.history)."""
+    record_history(queryset=SessionClient.objects.filter(pk__in=[link.pk for link in links]),
+                   history_type=CHANGED, reason="", user=user)
 
 
 @dataclass
@@ -257,6 +267,7 @@ def cancellation_undo(*, session: Session, client_ids=None, user,
             result.session_restored = True
         else:
             session.save(update_fields=fields)
+        _record(chosen, user=user)
         return result
 
 

@@ -3,8 +3,8 @@
 `session_history(session=…)` reads the historical rows (django-simple-history) of the session,
 its service types, clients, planned services, workers, assets and activities — one query per
 table, whatever the length of the history — compares each row with the one before it of the
-same object, and groups the changes of one save (same user and reason, within a second) into
-one entry, newest first:
+same object, and groups the changes of one save (same user and reason, within a second, from
+one save of the session's own row to the next) into one entry, newest first:
 
     Fri 27 Nov 10:42 · coordinator · Workers: Mei Kelly → Dan O'Brien
 
@@ -32,6 +32,8 @@ from .models import (
 
 # The changes of one save land within this of each other (one request, one job's batch).
 SAME_SAVE = datetime.timedelta(seconds=1)
+# A historical row of the session itself: a save, which starts an entry of its own.
+SAVES = ("created", "deleted", "save")
 
 # The session's fields a coordinator reads, in the form's order; the rest (its home, the
 # base-roster session it came from, its series, timestamps) change with no one asking.
@@ -62,7 +64,7 @@ class _Event:
     username: str
     reason: str
     section: str  # "Workers", "Start" …
-    kind: str  # "add", "remove", "change", "field", "created", "deleted"
+    kind: str  # "add", "remove", "change", "field", "created", "deleted", "save" (no line)
     text: str = ""  # the added/removed object, or the whole line for "field"/"change"
     order: int = 0  # sections in the form's order
 
@@ -148,6 +150,7 @@ def _session_events(session, fmt: _Formatter) -> list[_Event]:
             continue
         if prev is None:
             continue
+        changed = []
         for i, f in enumerate(fields):
             old, new = getattr(prev, f.attname), getattr(row, f.attname)
             if old != new:
@@ -155,8 +158,14 @@ def _session_events(session, fmt: _Formatter) -> list[_Event]:
                     f"{_label(f)}: {fmt.value(f, prev, other=row)} → "
                     f"{fmt.value(f, row, other=prev)}"
                 )
-                events.append(_event(row, _label(f), "field", text, order=i))
+                changed.append(_event(row, _label(f), "field", text, order=i))
         before, after = types[prev.history_id], types[row.history_id]
+        if changed or before == after:
+            # A save of the session starts an entry: another save, even within the second, is
+            # another change (a save writes the session's row before its children's). A row
+            # with only new service types is the same save's (recorded as the types are set).
+            events.append(_event(row, "Session", "save", order=-1))
+        events += changed
         for name in sorted(after - before):
             events.append(_event(row, "Service types", "add", name, order=len(fields)))
         for name in sorted(before - after):
@@ -164,14 +173,18 @@ def _session_events(session, fmt: _Formatter) -> list[_Event]:
     return events
 
 
-def _link_events(rows, section, order, describe, fields=(), fmt=None) -> list[_Event]:
-    """Added, removed and changed rows of one kind of child."""
+def _link_events(rows, section, order, describe, fields=(), fmt=None,
+                 summary=None) -> list[_Event]:
+    """Added, removed and changed rows of one kind of child. `summary(prev, row)`, when given,
+    may say a change in one line of its own (a client cancelled) instead of field by field."""
     events = []
     for prev, row in _by_object(rows):
         if row.history_type == CREATED:
             events.append(_event(row, section, "add", describe(row), order))
         elif row.history_type == DELETED:
             events.append(_event(row, section, "remove", describe(prev or row), order))
+        elif prev is not None and summary is not None and (text := summary(prev, row)):
+            events.append(_event(row, section, "change", text, order))
         elif prev is not None:
             if describe(prev) != describe(row):
                 text = f"{section}: {describe(prev)} → {describe(row)}"
@@ -191,12 +204,28 @@ def _children_events(session, fmt: _Formatter) -> list[_Event]:
     client_history = SessionClient.history.model
     clients = list(
         client_history.objects.filter(session_id=session.pk)
-        .select_related("history_user", "client").order_by("history_date", "history_id")
+        .select_related("history_user", "client", "reason")
+        .order_by("history_date", "history_id")
     )
     client_names = {row.id: str(row.client) if row.client else "—" for row in clients}
+
+    def cancelled_or_back(prev, row) -> str:
+        """"Clients: Bea Arthur cancelled (NSDH, short notice): Flu" or "… back on"."""
+        if prev.status == row.status:
+            return ""
+        name = client_names.get(row.id, "—")
+        if row.status != SessionClient.Status.CANCELLED:
+            return f"Clients: {name} back on (cancellation undone)"
+        why = [row.reason.code if row.reason else "no reason"]
+        if row.short_notice:
+            why.append("short notice")
+        details = f": {row.cancellation_reason}" if row.cancellation_reason else ""
+        return f"Clients: {name} cancelled ({', '.join(why)}){details}"
+
     events = _link_events(
         clients, "Clients", n, lambda r: client_names.get(r.id, "—"),
         fields=[client_history._meta.get_field(f) for f in CLIENT_FIELDS], fmt=fmt,
+        summary=cancelled_or_back,
     )
 
     services = list(
@@ -255,6 +284,8 @@ def _lines(events: list[_Event]) -> list[str]:
     one line ("Workers: Mei Kelly → Dan O'Brien")."""
     sections: dict[str, dict] = {}
     for e in sorted(events, key=lambda e: e.order):
+        if e.kind == "save":
+            continue
         s = sections.setdefault(e.section, {"add": [], "remove": [], "lines": []})
         if e.kind in ("add", "remove"):
             s[e.kind].append(e.text)
@@ -286,7 +317,7 @@ def session_history(*, session: Session) -> list[HistoryEntry]:
         g = groups[-1] if groups else None
         if (
             g is not None and e.user_id == g[0].user_id and e.reason == g[0].reason
-            and e.date - g[0].date <= SAME_SAVE
+            and e.date - g[0].date <= SAME_SAVE and e.kind not in SAVES
         ):
             g.append(e)
         else:

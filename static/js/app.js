@@ -46,6 +46,17 @@
     const control = evt.target.closest("[data-autosubmit]");
     if (control && control.form) control.form.requestSubmit();
   });
+  // Back, Back quickly: htmx restores each page it has no copy of with a request of its own,
+  // and the older answer could land last, showing the page before under the newest address.
+  // The newest restore wins: an older one still loading is dropped.
+  let restoring = null;
+  function dropOlderRestore(evt) {
+    if (restoring && restoring.readyState !== XMLHttpRequest.DONE) restoring.abort();
+    restoring = (evt.detail && evt.detail.xhr) || null;
+  }
+  document.addEventListener("htmx:historyCacheMiss", dropOlderRestore);
+  document.addEventListener("htmx:historyCacheHit", dropOlderRestore);
+
   document.addEventListener("click", function (evt) {
     const btn = evt.target.closest("[data-close-modal]");
     if (btn) {

@@ -1,10 +1,12 @@
 """Cancelling clients and sessions, and undoing it (scheduling.cancellations)."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 
 from rostering.models import Notification
 from scheduling.cancellations import (
@@ -23,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 SESSION_DAY = "2026-12-01"  # a Tuesday
 SHORT = at("2026-11-30", "10:00")  # the day before: no clear day
+MINUTE = datetime.timedelta(minutes=1)
 AHEAD = at("2026-11-20", "10:00")  # ten clear days, six of them business days
 
 
@@ -309,3 +312,38 @@ def test_on_postgresql_the_constraint_refuses_an_undo_that_lost_a_race(
     assert len(calls) == 2
     group.refresh_from_db()
     assert group.status == Session.Status.CANCELLED
+
+
+def test_a_cancellation_and_its_undo_are_in_the_sessions_history(group, live, coordinator, nsdh):
+    """The clients' rows are written in bulk (no signal): their history is recorded all the
+    same, and reads as one line each, with who did it."""
+    from sessions_app.history import session_history
+    from sessions_app.history_records import CHANGED, SAVE_AND_ROSTER, record_history
+
+    # `book` set the status in bulk: recorded as Save and Roster records it, a minute ago.
+    record_history(queryset=Session.objects.filter(pk=group.pk), history_type=CHANGED,
+                   reason=SAVE_AND_ROSTER)
+    age()
+    session_clients_cancel(session=group, client_ids=[live["ada"].pk], reason=nsdh,
+                           details="Flu", user=coordinator, now=SHORT)
+    entry = session_history(session=group)[0]
+    assert entry.who == "cora"
+    assert entry.changes == [f"Clients: {live['ada']} cancelled (NSDH, short notice): Flu"]
+
+    age()
+    cancellation_undo(session=group, client_ids=[live["ada"].pk], user=coordinator, now=SHORT)
+    entries = session_history(session=group)
+    assert entries[0].who == "cora"
+    assert entries[0].changes == [f"Clients: {live['ada']} back on (cancellation undone)"]
+    assert entries[1].changes == [f"Clients: {live['ada']} cancelled (NSDH, short notice): Flu"]
+    assert entries[2].changes == ["Status: Draft → Rostered"]
+
+
+def age():
+    """What is recorded so far moves a minute back: the next change is an entry of its own."""
+    from django.apps import apps
+
+    for name in ("Session", "SessionClient", "PlannedService", "SessionWorker", "SessionAsset",
+                 "SessionActivity"):
+        model = apps.get_model("sessions_app", name)
+        model.history.model.objects.update(history_date=F("history_date") - MINUTE)

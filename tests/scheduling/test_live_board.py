@@ -300,3 +300,17 @@ def test_a_fixed_number_of_queries_whatever_the_sessions(
     with django_assert_max_num_queries(17):
         r, big = get(scheduler_client, rows=rows, region=region, status="rostered")
     assert r.status_code == 200 and len(shown(big)) > 5 * len(shown(small))
+
+
+def test_a_blocks_text_shows_the_clients_still_coming_first(scheduler_client, world):
+    """A narrow block shows only its first names: those who still come lead, the cancelled
+    follow struck through (the title keeps them in name order)."""
+    from sessions_app.models import SessionClient
+
+    syd9 = world["syd9"]
+    SessionClient.objects.create(session=syd9, client=world["ada"])
+    syd9.session_clients.filter(client=world["bea"]).update(status="cancelled")
+    _, html = get(scheduler_client, rows="worker")
+    row = row_of(html, "Will Weaver")
+    assert '<span class="b-text">Ada Lovelace, <s>Bea Arthur</s></span>' in row
+    assert "Clients: Bea Arthur (cancelled), Ada Lovelace." in row

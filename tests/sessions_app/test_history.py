@@ -187,3 +187,17 @@ def test_base_rosters_and_roster_periods_have_a_history_button(admin_client, wor
     obj = world["roster"] if name == "baseroster" else world["period"]
     url = reverse(f"admin:rostering_{name}_history", args=[obj.pk])
     assert admin_client.get(url).status_code == 200
+
+
+def test_two_saves_within_a_second_are_two_entries(world, scheduler):
+    """A save of the session starts an entry: one person's quick changes (menu action after
+    menu action) are not read as one."""
+    session = create(world)
+    age_history()
+    with acting_as(scheduler):
+        session_update(session=session, workers=[world["will"]], user=scheduler)
+        session_update(session=session, subject="Morning visit", user=scheduler)
+    entries = session_history(session=session)
+    assert [e.changes for e in entries[:2]] == [
+        ["Subject: Visit → Morning visit"], ["Workers: Wendy Worker → Will Other"]
+    ]

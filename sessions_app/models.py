@@ -233,7 +233,7 @@ class Session(models.Model):
     # Set when the session became Cancelled, for undoing it (scheduling.cancellations).
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     status_before_cancel = models.CharField(
-        max_length=20, choices=Status, blank=True, editable=False, db_default="",
+        max_length=20, choices=Status, blank=True, editable=False, default="", db_default="",
         help_text="The status the session had when it was cancelled: an undo restores it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -140,21 +140,21 @@ def session_clients_cancel(*, session: Session, client_ids, reason, details: str
     """Cancel these clients of the session (client ids); all its scheduled clients → the
     session is Cancelled. Raises ValidationError (keys: clients, reason) or PermissionDenied;
     StaleEdit when the session was saved since the form was opened (`expected_version`)."""
-    _allowed(user, session)
-    now = now or timezone.now()
-    with transaction.atomic():
-        session = _lock(session, expected_version)
-        _cancellable(session)
-        reason = _reason(reason)
-        links = scheduled_links(session)
-        chosen = _chosen(links, client_ids)
-        return _cancel(session, links, chosen, reason, details, user, now)
+    return _cancel_some(session, lambda links: _chosen(links, client_ids), reason=reason,
+                        details=details, user=user, now=now, expected_version=expected_version)
 
 
 def session_cancel(*, session: Session, reason, details: str = "", user,
                    now: datetime.datetime | None = None,
                    expected_version: int | None = None) -> Cancelled:
     """Cancel the whole session: every scheduled client (with the reason), then the session."""
+    return _cancel_some(session, lambda links: links, reason=reason, details=details,
+                        user=user, now=now, expected_version=expected_version)
+
+
+def _cancel_some(session, pick, *, reason, details, user, now, expected_version) -> Cancelled:
+    """Lock the session, check it may be cancelled, then cancel the scheduled clients that
+    `pick(links)` chooses — all of them makes the session Cancelled."""
     _allowed(user, session)
     now = now or timezone.now()
     with transaction.atomic():
@@ -162,7 +162,7 @@ def session_cancel(*, session: Session, reason, details: str = "", user,
         _cancellable(session)
         reason = _reason(reason)
         links = scheduled_links(session)
-        return _cancel(session, links, links, reason, details, user, now)
+        return _cancel(session, links, pick(links), reason, details, user, now)
 
 
 def _cancel(session, links, chosen, reason, details, user, now) -> Cancelled:

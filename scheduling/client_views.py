@@ -14,14 +14,12 @@ message, never a 500; the service decides whether what it could read may be save
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -45,6 +43,7 @@ from sessions_app.versioning import STALE_STATUS, StaleEdit, VersionedFormMixin
 from . import selectors
 from .changes import Scope, modify_refusal
 from .client_changes import session_clients_modify
+from .menu_views import modal_saved
 
 QUANTITY_PROBLEM = "Enter a quantity above zero and below 1,000,000."
 MAX_CLIENTS = 60  # a posted list longer than any group is not read
@@ -314,11 +313,7 @@ def _saved(request, session, change):
     on_own_page = request.htmx and request.htmx.current_url_abs_path and (
         request.htmx.current_url_abs_path.split("?")[0] == request.path)
     if request.htmx and not on_own_page:
-        response = HttpResponse(status=200)
-        response["HX-Reswap"] = "none"
-        response["HX-Trigger"] = json.dumps(
-            {"sessionSaved": {"id": session.pk, "message": text}, "closeModal": True})
-        return response
+        return modal_saved(session, text)
     messages.success(request, text)
     return HttpResponseClientRedirect(week) if on_own_page else redirect(week)
 

@@ -56,15 +56,21 @@ def session_menu(request, pk):
     return _page(request, "scheduling/menu/_menu.html", context)
 
 
+def modal_saved(session, text: str) -> HttpResponse:
+    """The htmx answer to a menu action saved: nothing to swap; the modal closes and every
+    board or grid reloads itself (the sessionSaved event), showing `text`."""
+    response = HttpResponse(status=200)
+    response["HX-Reswap"] = "none"
+    response["HX-Trigger"] = json.dumps(
+        {"sessionSaved": {"id": session.pk, "message": text}, "closeModal": True})
+    return response
+
+
 def _saved(request, session, text: str):
     """After a change: htmx closes the modal and every board or grid reloads (sessionSaved);
     without JavaScript, back to where the session is, with the message."""
     if request.htmx:
-        response = HttpResponse(status=200)
-        response["HX-Reswap"] = "none"
-        response["HX-Trigger"] = json.dumps(
-            {"sessionSaved": {"id": session.pk, "message": text}, "closeModal": True})
-        return response
+        return modal_saved(session, text)
     messages.success(request, text)
     return redirect(_home_url(session))
 
